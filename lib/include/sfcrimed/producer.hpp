@@ -1,0 +1,59 @@
+#pragma once
+// A librdkafka producer that accounts for every message: each one queued is, in the
+// end, either acknowledged by the broker or counted as failed with its reason logged.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "sfcrimed/kafka_settings.hpp"
+
+namespace sfcrimed::kafka {
+
+struct DeliveryCounts {
+  std::uint64_t queued = 0;  // handed to librdkafka
+  std::uint64_t acked = 0;   // acknowledged by the broker (per the producer's acks)
+  std::uint64_t failed = 0;  // given up on: timed out, refused, ...
+  [[nodiscard]] std::uint64_t in_flight() const { return queued - acked - failed; }
+};
+
+class Producer {
+ public:
+  // Called once per failed delivery, from the thread that calls produce()/poll()/flush().
+  using FailureHandler = std::function<void(std::string_view topic, std::string_view key, std::string_view reason)>;
+
+  // `settings` must include bootstrap.servers; throws SettingError or std::runtime_error.
+  explicit Producer(const Settings& settings, FailureHandler on_failure = {});
+  ~Producer();
+  Producer(const Producer&) = delete;
+  Producer& operator=(const Producer&) = delete;
+
+  // Queues one message (key and value are copied by librdkafka). While librdkafka's
+  // queue is full it serves delivery reports and retries, so nothing is dropped;
+  // throws std::runtime_error on any other refusal (unknown topic, message too large).
+  void produce(const std::string& topic, std::string_view key, std::string_view value);
+
+  // Serves delivery reports for up to `timeout`.
+  void poll(std::chrono::milliseconds timeout);
+
+  // Waits until nothing is in flight or `timeout` passes; true when nothing is left.
+  bool flush(std::chrono::milliseconds timeout);
+
+  [[nodiscard]] DeliveryCounts counts() const;
+
+  // The librdkafka handle, for what this wrapper does not cover (tests use the mock cluster).
+  [[nodiscard]] RdKafka::Producer& handle() { return *producer_; }
+
+ private:
+  class DeliveryReporter;
+  std::unique_ptr<DeliveryReporter> reporter_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+  std::atomic<std::uint64_t> queued_{0};
+};
+
+}  // namespace sfcrimed::kafka

@@ -1,0 +1,54 @@
+# Shared by the scripts in scripts/: paths, messages, versions. Source it, don't run it.
+# shellcheck shell=bash
+
+SFCRIMED_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+SFCRIMED_CACHE=${SFCRIMED_CACHE:-$SFCRIMED_ROOT/.cache}
+SFCRIMED_POM=$SFCRIMED_ROOT/scripts/kafka/pom.xml
+# Java the Kafka 4 broker needs at least (Kafka 3.9 and the tools need less).
+SFCRIMED_MIN_JAVA=17
+
+say() { echo "${0##*/}: $*" >&2; }
+die() {
+  say "error: $*"
+  exit "${DIE_STATUS:-1}"
+}
+
+# pom_property NAME: a version pinned in scripts/kafka/pom.xml, the one place for them.
+pom_property() {
+  sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$SFCRIMED_POM"
+}
+
+# kafka_version MODE: the Kafka release a mode runs (kraft: 4.x; zookeeper: 3.9.x).
+kafka_version() {
+  case "$1" in
+    kraft) pom_property kafka.version ;;
+    zookeeper) pom_property kafka.legacy.version ;;
+    *) die "unknown mode '$1' (use kraft or zookeeper)" ;;
+  esac
+}
+
+# kafka_home MODE: where setup.sh assembles that mode's Kafka home (bin/, libs/, config/).
+kafka_home() {
+  echo "$SFCRIMED_CACHE/kafka/kafka-$(kafka_version "$1")"
+}
+
+# java_bin: the java that Kafka's launchers will use.
+java_bin() {
+  if [[ -n ${JAVA_HOME:-} ]]; then echo "$JAVA_HOME/bin/java"; else echo java; fi
+}
+
+# java_major: the major version of java_bin, or nothing when there is no Java.
+java_major() {
+  local v
+  v=$("$(java_bin)" -version 2>&1 | sed -n 's/.*version "\([0-9._]*\).*/\1/p' | head -n 1) || return 0
+  v=${v#1.} # 1.8.0 -> 8
+  echo "${v%%.*}"
+}
+
+# require_java: dies with what to do unless a Java of at least SFCRIMED_MIN_JAVA is there.
+require_java() {
+  local major
+  major=$(java_major)
+  [[ -n $major ]] || die "Java not found ('$(java_bin)'); install OpenJDK $SFCRIMED_MIN_JAVA or newer (apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
+  ((major >= SFCRIMED_MIN_JAVA)) || die "Java $major at '$(java_bin)' is too old: Kafka $(kafka_version kraft) needs Java $SFCRIMED_MIN_JAVA or newer; install openjdk-17-jre-headless or point JAVA_HOME at a newer JDK"
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Style and static checks, as scripts/test.sh runs them: clang-format (no diff allowed),
+# clang-tidy (.clang-tidy; no warning allowed) on the C++ sources, shellcheck on the
+# shell scripts. Needs a configured build/debug (for compile_commands.json).
+#
+# Usage: scripts/lint.sh [--fix]   (--fix: let clang-format rewrite the files)
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$SFCRIMED_ROOT"
+
+fix=false
+[[ ${1:-} == --fix ]] && fix=true
+
+mapfile -t cxx < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' '*.c')
+mapfile -t shell < <(git ls-files --cached --others --exclude-standard -- '*.sh' .ci/run)
+failed=()
+
+if $fix; then
+  clang-format -i "${cxx[@]}"
+fi
+clang-format --dry-run -Werror "${cxx[@]}" || failed+=(clang-format)
+
+[[ -f build/debug/compile_commands.json ]] || die "no build/debug/compile_commands.json; run scripts/setup.sh --preset debug first"
+mapfile -t units < <(printf '%s\n' "${cxx[@]}" | grep -E '\.cpp$')
+# Both cores: clang-tidy takes about a minute a core over these files.
+tidy_out=$(printf '%s\n' "${units[@]}" | xargs -P 2 -n 4 clang-tidy -p build/debug --quiet 2>/dev/null) || true
+if grep -qE '(warning|error):' <<<"$tidy_out"; then
+  echo "$tidy_out"
+  failed+=(clang-tidy)
+fi
+
+shellcheck "${shell[@]}" || failed+=(shellcheck)
+
+[[ ${#failed[@]} -eq 0 ]] || die "lint failed: ${failed[*]}"
+say "clang-format, clang-tidy and shellcheck: clean (${#cxx[@]} C/C++ files, ${#shell[@]} shell scripts)"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds and runs every test of sfcrimed, installing what is missing first (setup.sh):
+#   debug   all tests: unit, the shared-broker tests, and the cluster tests of
+#           scripts/kafka.sh (KRaft, ZooKeeper, three nodes, bad input)
+#   asan    AddressSanitizer + UndefinedBehaviorSanitizer: unit and shared-broker tests
+#   tsan    ThreadSanitizer: unit and shared-broker tests
+# With the debug build, scripts/lint.sh too. Warnings are errors in every build. Real Kafka processes run on free ports and are
+# stopped at the end, also on failure.
+#
+# Usage: scripts/test.sh [--preset debug|asan|tsan]...   (default: all three)
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+presets=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --preset)
+      [[ $# -ge 2 ]] || die "--preset needs a name: debug, asan or tsan"
+      presets+=("$2")
+      shift 2
+      ;;
+    -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    *) die "unknown argument '$1' (see scripts/test.sh --help)" ;;
+  esac
+done
+[[ ${#presets[@]} -gt 0 ]] || presets=(debug asan tsan)
+
+start=$(date +%s)
+setup_args=()
+for preset in "${presets[@]}"; do setup_args+=(--preset "$preset"); done
+"$SFCRIMED_ROOT/scripts/setup.sh" "${setup_args[@]}"
+
+cd "$SFCRIMED_ROOT"
+passed=0 failed=0 failures=()
+if [[ " ${presets[*]} " == *" debug "* ]]; then
+  "$SFCRIMED_ROOT/scripts/lint.sh" || failures+=(lint)
+fi
+for preset in "${presets[@]}"; do
+  # The sanitizer builds skip the cluster tests: those test scripts/kafka.sh, not our
+  # C++ code, and the debug build has already run them.
+  filter=()
+  [[ $preset == debug ]] || filter=(--label-exclude cluster)
+  say "ctest --preset $preset ${filter[*]}"
+  log=build/$preset/ctest.log
+  status=0
+  ctest --preset "$preset" --parallel 2 "${filter[@]}" 2>&1 | tee "$log" || status=$?
+  summary=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
+  if [[ -z $summary ]]; then
+    failures+=("$preset (ctest did not finish: exit $status)")
+    failed=$((failed + 1))
+    continue
+  fi
+  total=$(sed -E 's/.* out of ([0-9]+).*/\1/' <<<"$summary")
+  bad=$(sed -E 's/.*passed, ([0-9]+) tests? failed.*/\1/' <<<"$summary")
+  passed=$((passed + total - bad))
+  failed=$((failed + bad))
+  ((bad == 0 && status == 0)) || failures+=("$preset")
+done
+
+say "finished in $(($(date +%s) - start)) s: presets ${presets[*]}"
+[[ ${#failures[@]} -eq 0 ]] || say "failed: ${failures[*]}"
+echo "$passed passed, $failed failed"
+[[ ${#failures[@]} -eq 0 ]]

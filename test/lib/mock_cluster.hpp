@@ -1,0 +1,30 @@
+#pragma once
+// librdkafka's built-in mock cluster, for the faults a real broker cannot be made to show
+// on demand. The real-broker tests are in test/integration/.
+
+#include <librdkafka/rdkafka.h>
+// rdkafka_mock.h needs rdkafka.h first.
+#include <librdkafka/rdkafka_mock.h>
+
+#include <string>
+
+#include "sfcrimed/producer.hpp"
+
+namespace sfcrimed::test {
+
+// Settings for a producer that starts a one-broker mock cluster of its own.
+inline kafka::Settings mock_producer_settings() {
+  return {{"test.mock.num.brokers", "1"}, {"acks", "all"}, {"enable.idempotence", "true"}, {"linger.ms", "5"}};
+}
+
+// The mock cluster that `producer` started.
+inline rd_kafka_mock_cluster_t* mock_cluster_of(kafka::Producer& producer) {
+  return rd_kafka_handle_mock_cluster(producer.handle().c_ptr());
+}
+
+// Its bootstrap address, for other clients.
+inline std::string mock_bootstrap(kafka::Producer& producer) {
+  return rd_kafka_mock_cluster_bootstraps(mock_cluster_of(producer));
+}
+
+}  // namespace sfcrimed::test

@@ -1,26 +1,31 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: sets up what is missing (scripts/setup.sh),
-# starts a local KRaft broker, creates the calls topic, sends a call and reads it back
-# with Kafka's console tools, then stops the broker.
+# starts a local KRaft broker, generates a sample of calls, replays it into the calls
+# topic with sfcrimed's ingest thread, shows the calls with `sfcrimed consume` and with
+# kafka-console-consumer.sh, then stops the broker. (The statistics pipeline and the live
+# page come later.)
 #
-# (Until the daemon's ingest and pipeline land, this is the platform's end-to-end check:
-# the broker, the topic and the classic console round trip that the daemon builds on.)
-#
-# Usage: scripts/demo.sh [--port P] [--topic T]
-#   --port P    the broker's port (default 9092; its controller uses P+1)
-#   --topic T   the calls topic (default sf.police.calls)
-# Data and logs: .run/demo/kafka (kept, so the second run starts faster).
+# Usage: scripts/demo.sh [--port P] [--topic T] [--records N] [--rate R]
+#   --port P      the broker's port (default 9092; its controller uses P+1)
+#   --topic T     the calls topic (default sf.police.calls)
+#   --records N   calls in the generated sample (default 5000)
+#   --rate R      calls per second (default 1000; 0: as fast as the broker takes them)
+# Data and logs: .run/demo/ (kept, so the second run starts faster).
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 port=9092
 topic=sf.police.calls
+records=5000
+rate=1000
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --port) [[ $# -ge 2 ]] || die "--port needs a value" && port=$2 && shift 2 ;;
     --topic) [[ $# -ge 2 ]] || die "--topic needs a value" && topic=$2 && shift 2 ;;
-    -h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    --records) [[ $# -ge 2 ]] || die "--records needs a value" && records=$2 && shift 2 ;;
+    --rate) [[ $# -ge 2 ]] || die "--rate needs a value" && rate=$2 && shift 2 ;;
+    -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0" && exit 0 ;;
     *) die "unknown argument '$1' (see scripts/demo.sh --help)" ;;
   esac
 done
@@ -37,23 +42,21 @@ stop_broker() { "$kafka_sh" stop --data-dir "$data_dir"; }
 trap 'say "stopping the broker"; stop_broker' EXIT
 trap 'exit 130' INT TERM
 
-"$SFCRIMED_ROOT/build/release/daemon/sfcrimed" --version
+sfcrimed=$SFCRIMED_ROOT/build/release/daemon/sfcrimed
+"$sfcrimed" --version
 
-"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --if-not-exists --topic "$topic"
-"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --describe --topic "$topic"
+# A generated sample in the published file's shape (the project ships no real data).
+sample=$SFCRIMED_ROOT/.run/demo/calls.json
+[[ -f $sample ]] || "$sfcrimed" sample --records "$records" --seed 1 --out "$sample"
 
-# One call in the shape of the SF police calls-for-service records (made up, not real data).
-crime_id=$((900000000 + RANDOM))
-call="{\"crime_id\":\"$crime_id\",\"original_crime_type_name\":\"Traffic Stop\",\"report_date\":\"2018-12-31T00:00:00.000\",\"call_date\":\"2018-12-31T00:00:00.000\",\"offense_date\":\"2018-12-31T00:00:00.000\",\"call_time\":\"23:57\",\"call_date_time\":\"2018-12-31T23:57:00.000\",\"disposition\":\"ADM\",\"address\":\"Geary Bl/divisadero St\",\"city\":\"San Francisco\",\"state\":\"CA\",\"agency_id\":\"1\",\"address_type\":\"Intersection\",\"common_location\":\"\"}"
-say "sending call $crime_id to $topic"
-printf '%s\t%s\n' "$crime_id" "$call" |
-  "$bin/kafka-console-producer.sh" --bootstrap-server "$bootstrap" --topic "$topic" \
-    --reader-property parse.key=true --reader-property "key.separator=$(printf '\t')"
+say "replaying $sample into $topic at $rate calls/s (sfcrimed's ingest thread)"
+"$sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" --kafka.bootstrap "$bootstrap" --kafka.topic "$topic" \
+  --ingest.file "$sample" --ingest.rate "$rate" --pipeline.enabled false --metrics.listen "" --drain \
+  2> >(grep -v '<6>config:' >&2)
 
-say "reading $topic from the beginning (kafka-console-consumer.sh --from-beginning)"
-held=$("$bin/kafka-get-offsets.sh" --bootstrap-server "$bootstrap" --topic "$topic" | awk -F: '{ n += $3 } END { print n + 0 }')
-received=$("$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$topic" --from-beginning \
-  --max-messages "$held" --timeout-ms 30000 --formatter-property print.key=true 2>/dev/null || true)
-echo "$received"
-grep -q "^$crime_id"$'\t' <<<"$received" || die "call $crime_id did not come back from $topic"
-say "call $crime_id went through Kafka and back: $(wc -l <<<"$received") call(s) in $topic"
+say "the first calls, as sfcrimed's own consumer shows them"
+"$sfcrimed" consume --bootstrap "$bootstrap" --topic "$topic" --from-beginning --max-messages 5
+say "and as kafka-console-consumer.sh --from-beginning shows them"
+"$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$topic" --from-beginning \
+  --max-messages 2 2>/dev/null
+"$bin/kafka-get-offsets.sh" --bootstrap-server "$bootstrap" --topic "$topic"

@@ -21,11 +21,15 @@ assert_contains() {
   [[ $1 == *"$2"* ]] || fail "$3: expected to find '$2' in:"$'\n'"$1"
 }
 
-# assert_status EXPECTED WHAT COMMAND...: runs COMMAND, keeps its output in $output.
+# assert_status EXPECTED WHAT COMMAND...: runs COMMAND; its standard output is then in
+# $stdout, and its standard output and error together in $output.
 assert_status() {
   local expected=$1 what=$2 status=0
   shift 2
-  output=$("$@" 2>&1) || status=$?
+  "$@" >"$SCRATCH/.stdout" 2>"$SCRATCH/.stderr" || status=$?
+  # shellcheck disable=SC2034 # read by the test scripts that source this file
+  stdout=$(<"$SCRATCH/.stdout")
+  output=$(cat "$SCRATCH/.stdout" "$SCRATCH/.stderr")
   [[ $status -eq $expected ]] || fail "$what: exit status $status, expected $expected; output:"$'\n'"$output"
 }
 

@@ -1,0 +1,21 @@
+#pragma once
+// The entry points of sfcrimed's commands; main() picks one by the first argument.
+
+namespace sfcrimed::daemon {
+
+// The service: ingest (and, later, the pipeline) until a signal, or the work with --drain.
+int run_service(int argc, const char* const* argv);
+
+// `sfcrimed sample --records N --seed S --out FILE`
+int sample_command(int argc, const char* const* argv);
+
+// `sfcrimed consume --bootstrap HOST:PORT --topic T ...`
+int consume_command(int argc, const char* const* argv);
+
+// Exit statuses (sysexits.h where one fits).
+inline constexpr int kExitFailed = 1;        // something was lost or refused on the way
+inline constexpr int kExitUsage = 64;        // EX_USAGE: a command's arguments are wrong
+inline constexpr int kExitDataError = 65;    // EX_DATAERR: the input file cannot be read as calls
+inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Kafka or the metrics port cannot be used
+
+}  // namespace sfcrimed::daemon

@@ -1,0 +1,141 @@
+#include "sfcrimed/call_consumer.hpp"
+
+#include <chrono>
+#include <memory>
+#include <ostream>
+#include <random>
+#include <stdexcept>
+#include <vector>
+
+#include "sfcrimed/consumer.hpp"
+
+namespace sfcrimed {
+namespace {
+
+// A JSON string literal of `text`, with control characters and invalid bytes escaped.
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20 || byte >= 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// At most `limit` bytes of a message, printable, for showing a malformed one.
+std::string excerpt(std::string_view bytes, std::size_t limit) {
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size() && i < limit; ++i) {
+    const auto byte = static_cast<unsigned char>(bytes[i]);
+    out += byte >= 0x20 && byte < 0x7f ? bytes[i] : '.';
+  }
+  if (bytes.size() > limit) {
+    out += "... (" + std::to_string(bytes.size()) + " bytes)";
+  }
+  return out;
+}
+
+std::string new_group_name() {
+  std::random_device random;
+  return "sfcrimed-consume-" + std::to_string(random() % 100000);
+}
+
+}  // namespace
+
+std::string call_line(const CallView& call, std::int32_t partition, std::int64_t offset) {
+  std::string when(call.call_date_time.substr(0, 16));
+  when[10] = ' ';
+  std::string line = when + "  " + std::string(call.crime_id) + "  " + std::string(call.crime_type) + "  [" +
+                     std::string(call.disposition) + "]";
+  if (!call.address.empty()) {
+    line += "  " + std::string(call.address);
+  }
+  return line + "  (p" + std::to_string(partition) + "@" + std::to_string(offset) + ")";
+}
+
+ConsumeSummary consume_calls(const ConsumeOptions& options, std::ostream& out, const std::atomic<bool>& stop) {
+  kafka::Consumer consumer({{"bootstrap.servers", options.bootstrap},
+                            {"group.id", options.group.empty() ? new_group_name() : options.group},
+                            {"auto.offset.reset", options.from_beginning ? "earliest" : "latest"},
+                            {"enable.auto.commit", "true"},
+                            {"enable.partition.eof", "false"}});
+  consumer.subscribe({options.topic});
+
+  ConsumeSummary summary;
+  CallParser parser;
+  CallView call;
+  std::string reason;
+  using Clock = std::chrono::steady_clock;
+  auto last_message = Clock::now();
+  const auto quiet_limit = std::chrono::duration<double>(options.timeout_seconds);
+  while (!stop.load() && (options.max_messages == 0 || summary.calls + summary.malformed < options.max_messages)) {
+    const auto message = consumer.poll(std::chrono::milliseconds(200));
+    if (!message) {
+      if (options.timeout_seconds > 0 && Clock::now() - last_message > quiet_limit) {
+        break;
+      }
+      continue;
+    }
+    if (message->err() != RdKafka::ERR_NO_ERROR) {
+      if (message->err() == RdKafka::ERR__UNKNOWN_TOPIC || message->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
+        throw std::runtime_error("topic '" + options.topic + "' does not exist on " + options.bootstrap);
+      }
+      continue;  // transient (a broker restarting): librdkafka retries
+    }
+    last_message = Clock::now();
+    const std::string_view bytes(static_cast<const char*>(message->payload()), message->len());
+    const bool good = parser.parse(bytes, call, reason);
+    if (good) {
+      ++summary.calls;
+    } else {
+      ++summary.malformed;
+    }
+    if (options.json) {
+      if (good) {
+        out << bytes << '\n';
+      } else {
+        out << "{\"malformed\":" << json_string(reason) << ",\"partition\":" << message->partition()
+            << ",\"offset\":" << message->offset() << ",\"value\":" << json_string(bytes) << "}\n";
+      }
+    } else if (good) {
+      out << call_line(call, message->partition(), message->offset()) << '\n';
+    } else {
+      out << "MALFORMED (" << reason << ")  " << excerpt(bytes, 80) << "  (p" << message->partition() << "@"
+          << message->offset() << ")\n";
+    }
+  }
+  out.flush();
+  consumer.commit();
+
+  // Lag: what remains between each assigned partition's end and the group's committed
+  // offset (a partition this run read nothing from has no position of its own).
+  std::vector<RdKafka::TopicPartition*> partitions;
+  consumer.handle().assignment(partitions);
+  consumer.handle().committed(partitions, 5000);
+  for (auto* partition : partitions) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (consumer.handle().query_watermark_offsets(partition->topic(), partition->partition(), &low, &high, 5000) ==
+        RdKafka::ERR_NO_ERROR) {
+      const std::int64_t position = partition->offset() >= 0 ? partition->offset() : low;
+      const std::int64_t lag = high - position;
+      summary.lag += lag;
+      summary.lag_by_partition += (summary.lag_by_partition.empty() ? "p" : ", p") +
+                                  std::to_string(partition->partition()) + " " + std::to_string(lag);
+    }
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+  consumer.close();
+  return summary;
+}
+
+}  // namespace sfcrimed

@@ -1,0 +1,71 @@
+#include "sfcrimed/kafka_admin.hpp"
+
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
+#include <stdexcept>
+
+namespace sfcrimed::kafka {
+
+int partition_count(RdKafka::Handle& client, const std::string& topic, std::chrono::milliseconds timeout) {
+  std::string error;
+  std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(&client, topic, nullptr, error));
+  if (!handle) {
+    throw std::runtime_error("topic '" + topic + "': " + error);
+  }
+  RdKafka::Metadata* raw = nullptr;
+  const RdKafka::ErrorCode err = client.metadata(false, handle.get(), &raw, static_cast<int>(timeout.count()));
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("no answer from Kafka within " + std::to_string(timeout.count() / 1000) + " s (" +
+                             RdKafka::err2str(err) + "); is a broker running there?");
+  }
+  for (const auto* found : *metadata->topics()) {
+    if (found->topic() == topic && found->err() == RdKafka::ERR_NO_ERROR) {
+      return static_cast<int>(found->partitions()->size());
+    }
+  }
+  return 0;
+}
+
+bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions,
+                  std::chrono::milliseconds timeout) {
+  if (partition_count(client, topic, timeout) > 0) {
+    return false;
+  }
+  rd_kafka_t* rk = client.c_ptr();
+  char error[512] = "";
+  std::unique_ptr<rd_kafka_NewTopic_t, decltype(&rd_kafka_NewTopic_destroy)> new_topic(
+      rd_kafka_NewTopic_new(topic.c_str(), partitions, -1, error, sizeof error), &rd_kafka_NewTopic_destroy);
+  if (!new_topic) {
+    throw std::runtime_error("cannot create topic '" + topic + "': " + error);
+  }
+  std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(rk),
+                                                                             &rd_kafka_queue_destroy);
+  rd_kafka_NewTopic_t* topics[] = {new_topic.get()};
+  rd_kafka_CreateTopics(rk, topics, 1, nullptr, queue.get());
+  std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> event(
+      rd_kafka_queue_poll(queue.get(), static_cast<int>(timeout.count())), &rd_kafka_event_destroy);
+  if (!event) {
+    throw std::runtime_error("creating topic '" + topic + "': no answer from Kafka in time");
+  }
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("creating topic '" + topic + "': " + rd_kafka_event_error_string(event.get()));
+  }
+  std::size_t count = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event.get()), &count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      return false;  // someone else created it meanwhile
+    }
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const char* why = rd_kafka_topic_result_error_string(results[i]);
+      throw std::runtime_error("creating topic '" + topic + "': " + (why != nullptr ? why : rd_kafka_err2str(err)));
+    }
+  }
+  return true;
+}
+
+}  // namespace sfcrimed::kafka

@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Benchmark (not a test): the ingest thread against Kafka's own producer perf tool, on one
+# local broker, in one run. Prints, for the published dataset (../shared/data):
+#   - the reader alone: parse rate of the uncompressed file (GB/s);
+#   - sfcrimed's ingest (--ingest.rate 0 --drain, producer defaults of etc/sfcrimed.ini):
+#     records/s, MB/s of JSON, peak RSS;
+#   - kafka-producer-perf-test.sh with its defaults and the same record count and mean
+#     record size (acks=all, idempotent, as ours);
+#   - the ratio ours/theirs. Each figure is the median of RUNS runs (default 3), min-max beside it.
+#
+# Usage: scripts/bench/ingest.sh [--runs N] [--file CALLS]
+set -euo pipefail
+# shellcheck source=../lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
+
+runs=3
+file=$SFCRIMED_ROOT/../shared/data/police-department-calls-for-service.json.bz2
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --runs) runs=$2 && shift 2 ;;
+    --file) file=$2 && shift 2 ;;
+    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    *) die "unknown argument '$1'" ;;
+  esac
+done
+[[ -r $file ]] || die "no calls file at $file (the published dataset lives in ../shared/data; or pass --file)"
+
+"$SFCRIMED_ROOT/scripts/setup.sh" --preset release >/dev/null
+build=$SFCRIMED_ROOT/build/release
+work=$(mktemp -d "${TMPDIR:-/tmp}/sfcrimed-bench.XXXXXX")
+read -r port controller < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
+cleanup() {
+  "$SFCRIMED_ROOT/scripts/kafka.sh" stop --data-dir "$work/kafka" >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$SFCRIMED_ROOT/scripts/kafka.sh" start --data-dir "$work/kafka" --port "$port" --controller-port "$controller" >/dev/null 2>&1 ||
+  die "the benchmark broker did not start (port $port)"
+bootstrap=localhost:$port
+bin=$(kafka_home kraft)/bin
+
+# The uncompressed file, and the mean size of a record as the ingest sends it.
+case "$file" in
+  *.bz2) bzip2 -dc "$file" >"$work/calls.json" ;;
+  *.gz) gzip -dc "$file" >"$work/calls.json" ;;
+  *) cp "$file" "$work/calls.json" ;;
+esac
+read -r records mean_size < <(python3 - "$work/calls.json" <<'PY'
+import json, sys
+records = json.load(open(sys.argv[1], encoding="utf-8"))
+sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode()) for r in records]
+print(len(records), round(sum(sizes) / len(sizes)))
+PY
+)
+
+# median_range VALUES...: "median (min-max)"
+median_range() {
+  python3 -c 'import statistics, sys
+v = sorted(float(x) for x in sys.argv[1:])
+print(f"{statistics.median(v):.0f} ({v[0]:.0f}-{v[-1]:.0f})")' "$@"
+}
+median() { python3 -c 'import statistics, sys; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
+
+parse=$("$build/test/call_file_bench" "$work/calls.json" 5)
+
+ours=() ours_rss=() theirs=()
+for ((run = 1; run <= runs; run++)); do
+  /usr/bin/time -f '%M' -o "$work/rss" "$build/daemon/sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" \
+    --kafka.bootstrap "$bootstrap" --kafka.topic "ours-$run" --ingest.file "$file" --ingest.rate 0 \
+    --pipeline.enabled false --metrics.listen "" --drain >"$work/ours.json" 2>"$work/ours.log"
+  ours+=("$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ingest"]["rate"])' "$work/ours.json")")
+  ours_rss+=("$(($(<"$work/rss") / 1024))")
+  "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --topic "theirs-$run" --partitions 3 >/dev/null
+  "$bin/kafka-producer-perf-test.sh" --topic "theirs-$run" --num-records "$records" --record-size "$mean_size" \
+    --throughput -1 --producer-props "bootstrap.servers=$bootstrap" >"$work/theirs.log" 2>&1
+  theirs+=("$(tail -n 1 "$work/theirs.log" | sed -E 's/.* records sent, ([0-9.]+) records\/sec.*/\1/')")
+  echo "run $run/$runs: sfcrimed ${ours[-1]} records/s (RSS ${ours_rss[-1]} MB), perf tool ${theirs[-1]} records/s" >&2
+done
+
+ratio=$(python3 -c "print(f'{$(median "${ours[@]}") / $(median "${theirs[@]}"):.2f}')")
+mb() { python3 -c "print(f'{$1 * $mean_size / 1e6:.1f}')"; }
+cat <<EOF
+ingest benchmark: $records records, mean $mean_size bytes as sent, one local KRaft broker (Kafka $(kafka_version kraft)), $(nproc) cores, $runs runs
+reader alone:     $(python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+print("%.2f GB/s median, %.2f best (%.0f MB in %.3f s)" % (r["median_gb_per_s"], r["best_gb_per_s"], r["bytes"] / 1e6, r["median_seconds"]))' "$parse")
+sfcrimed ingest:  $(median_range "${ours[@]}") records/s, $(mb "$(median "${ours[@]}")") MB/s; peak RSS $(median_range "${ours_rss[@]}") MB
+perf tool:        $(median_range "${theirs[@]}") records/s, $(mb "$(median "${theirs[@]}")") MB/s (kafka-producer-perf-test.sh defaults)
+ratio ours/theirs: $ratio
+EOF

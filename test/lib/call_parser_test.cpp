@@ -1,0 +1,84 @@
+#include "sfcrimed/call_parser.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+using sfcrimed::CallParser;
+using sfcrimed::CallView;
+
+namespace {
+
+constexpr std::string_view kGood =
+    R"({"crime_id":"183653763","original_crime_type_name":"Traffic Stop","call_date_time":"2018-12-31T23:57:00.000",)"
+    R"("disposition":"ADM","address":"Geary Bl/divisadero St","city":"San Francisco"})";
+
+}  // namespace
+
+TEST_CASE("a well-formed call gives its fields and time", "[call_parser]") {
+  CallParser parser;
+  CallView call;
+  std::string reason;
+  REQUIRE(parser.parse(kGood, call, reason));
+  CHECK(call.crime_id == "183653763");
+  CHECK(call.crime_type == "Traffic Stop");
+  CHECK(call.disposition == "ADM");
+  CHECK(call.address == "Geary Bl/divisadero St");
+  CHECK(call.time == 1546300620);
+}
+
+TEST_CASE("unknown fields, any order and escapes are fine", "[call_parser]") {
+  CallParser parser;
+  CallView call;
+  std::string reason;
+  REQUIRE(parser.parse(R"({"extra":[1,{"a":null}],"disposition":"Not recorded","call_date_time":"2018-10-02T09:11",)"
+                       R"("original_crime_type_name":"415\/915 \u00e9","crime_id":"1"})",
+                       call, reason));
+  CHECK(call.crime_type == "415/915 \xc3\xa9");
+  CHECK(call.disposition == "Not recorded");
+  CHECK(call.address.empty());
+}
+
+TEST_CASE("every kind of malformed message is refused with its reason", "[call_parser]") {
+  const std::string without_type = R"({"crime_id":"1","call_date_time":"2018-10-02T09:11","disposition":"HAN"})";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {std::string(kGood.substr(0, kGood.size() / 2)), "not valid JSON"},
+      {"[1,2,3]", "not a JSON object"},
+      {"42", "not a JSON object"},
+      {"null", "not a JSON object"},
+      {"\"a string\"", "not a JSON object"},
+      {"", "the value is empty"},
+      {without_type, "original_crime_type_name is missing"},
+      {R"({"crime_id":"","original_crime_type_name":"x","call_date_time":"2018-10-02T09:11","disposition":"HAN"})",
+       "crime_id is empty"},
+      {R"({"crime_id":7,"original_crime_type_name":"x","call_date_time":"2018-10-02T09:11","disposition":"HAN"})",
+       "crime_id is not a string"},
+      {R"({"crime_id":"1","original_crime_type_name":"x","call_date_time":"2018-02-30T09:11","disposition":"HAN"})",
+       "call_date_time \"2018-02-30T09:11\" is not a date-time"},
+      {R"({"crime_id":"1","original_crime_type_name":"x","call_date_time":"yesterday","disposition":"HAN"})",
+       "call_date_time \"yesterday\" is not a date-time"},
+      {"{\"crime_id\":\"1\xff\",\"original_crime_type_name\":\"x\",\"call_date_time\":\"2018-10-02T09:11\","
+       "\"disposition\":\"HAN\"}",
+       "not valid JSON"},
+      {std::string(std::size_t{900} * 1024, 'x'), "not a JSON object"},
+      {std::string(100000, '[') + std::string(100000, ']'), "not"},
+      {R"({"crime_id":"1","crime_id":"2","original_crime_type_name":"x","call_date_time":"2018-10-02T09:11",)"
+       R"("disposition":"HAN"})",
+       "duplicate key crime_id"},
+      {R"({"crime_id":"1","original_crime_type_name":"x","call_date_time":"2018-10-02T09:11","disposition":)",
+       "not valid JSON"},
+  };
+  CallParser parser;
+  for (const auto& [bytes, reason_start] : cases) {
+    INFO(bytes.substr(0, 120));
+    CallView call;
+    std::string reason;
+    CHECK_FALSE(parser.parse(bytes, call, reason));
+    CHECK_THAT(reason, Catch::StartsWith(reason_start));
+  }
+  // A refused message leaves the parser ready for the next one.
+  CallView call;
+  std::string reason;
+  CHECK(parser.parse(kGood, call, reason));
+}

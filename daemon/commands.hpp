@@ -1,6 +1,10 @@
 #pragma once
 // The entry points of sfcrimed's commands; main() picks one by the first argument.
 
+#include <boost/program_options/options_description.hpp>
+#include <boost/program_options/variables_map.hpp>
+#include <optional>
+
 namespace sfcrimed::daemon {
 
 // The service: ingest (and, later, the pipeline) until a signal, or the work with --drain.
@@ -11,6 +15,11 @@ int sample_command(int argc, const char* const* argv);
 
 // `sfcrimed consume --bootstrap HOST:PORT --topic T ...`
 int consume_command(int argc, const char* const* argv);
+
+// Parses a subcommand's options into `vm`. Returns the status to exit with when the
+// command should not go on: 0 after printing --help, kExitUsage after saying what is wrong.
+std::optional<int> parse_subcommand(const char* name, const boost::program_options::options_description& options,
+                                    int argc, const char* const* argv, boost::program_options::variables_map& vm);
 
 // Exit statuses (sysexits.h where one fits).
 inline constexpr int kExitFailed = 1;        // something was lost or refused on the way

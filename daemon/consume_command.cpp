@@ -34,17 +34,9 @@ int consume_command(int argc, const char* const* argv) {
       ("timeout", po::value(&options.timeout_seconds), "exit after this many seconds without a message")  //
       ("json", po::bool_switch(&options.json), "print JSON lines instead of readable lines")              //
       ("help,h", "print this help");
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, description), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << description;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "sfcrimed consume: " << e.what() << "\n" << description;
-    return kExitUsage;
+  po::variables_map vm;
+  if (const auto status = parse_subcommand("consume", description, argc, argv, vm)) {
+    return *status;
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);

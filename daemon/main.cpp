@@ -4,9 +4,32 @@
 //   sfcrimed sample --records N --seed S --out FILE
 //   sfcrimed consume --bootstrap HOST:PORT --topic T [...]
 
+#include <boost/program_options.hpp>
+#include <iostream>
 #include <string_view>
 
 #include "commands.hpp"
+
+namespace sfcrimed::daemon {
+
+std::optional<int> parse_subcommand(const char* name, const boost::program_options::options_description& options,
+                                    int argc, const char* const* argv, boost::program_options::variables_map& vm) {
+  namespace po = boost::program_options;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("help") != 0U) {
+      std::cout << options;
+      return 0;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "sfcrimed " << name << ": " << e.what() << "\n" << options;
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+}  // namespace sfcrimed::daemon
 
 int main(int argc, char** argv) {
   const std::string_view command = argc > 1 ? argv[1] : "";

@@ -23,17 +23,9 @@ int sample_command(int argc, const char* const* argv) {
       ("seed,s", po::value(&options.seed)->default_value(1), "the same seed gives the same file")    //
       ("out,o", po::value(&out)->required(), "the file to write")                                    //
       ("help,h", "print this help");
-  try {
-    po::variables_map vm;
-    po::store(po::parse_command_line(argc, argv, description), vm);
-    if (vm.count("help") != 0U) {
-      std::cout << description;
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "sfcrimed sample: " << e.what() << "\n" << description;
-    return kExitUsage;
+  po::variables_map vm;
+  if (const auto status = parse_subcommand("sample", description, argc, argv, vm)) {
+    return *status;
   }
   try {
     write_sample(out, options);

@@ -180,6 +180,21 @@ const char* type_name(od::json_type type) {
   return "not JSON";
 }
 
+// Reads the string field `name` of `object` into `value`; an empty return means it is
+// there, anything else says what is wrong.
+std::string string_field(od::object& object, std::string_view name, std::string_view& value) {
+  switch (object.find_field_unordered(name).get_string().get(value)) {
+    case simdjson::SUCCESS:
+      return {};
+    case simdjson::NO_SUCH_FIELD:
+      return "has no " + std::string(name);
+    case simdjson::INCORRECT_TYPE:
+      return "has a " + std::string(name) + " that is not a string";
+    default:
+      return "is not valid JSON";
+  }
+}
+
 // Fills `call` from one record; an empty return means the record is good, anything else
 // says what is wrong with it.
 std::string read_call(od::value value, Call& call) {
@@ -191,30 +206,16 @@ std::string read_call(od::value value, Call& call) {
   }
   // Only two fields matter here; find_field_unordered jumps over the others' values.
   std::string_view id;
-  switch (object.find_field_unordered(kCallIdField).get_string().get(id)) {
-    case simdjson::SUCCESS:
-      break;
-    case simdjson::NO_SUCH_FIELD:
-      return "has no crime_id";
-    case simdjson::INCORRECT_TYPE:
-      return "has a crime_id that is not a string";
-    default:
-      return "is not valid JSON";
+  if (std::string reason = string_field(object, kCallIdField, id); !reason.empty()) {
+    return reason;
   }
   if (id.empty()) {
     return "has an empty crime_id";
   }
   call.crime_id = id;
   std::string_view text;
-  switch (object.find_field_unordered(kCallTimeField).get_string().get(text)) {
-    case simdjson::SUCCESS:
-      break;
-    case simdjson::NO_SUCH_FIELD:
-      return "has no call_date_time";
-    case simdjson::INCORRECT_TYPE:
-      return "has a call_date_time that is not a string";
-    default:
-      return "is not valid JSON";
+  if (std::string reason = string_field(object, kCallTimeField, text); !reason.empty()) {
+    return reason;
   }
   const auto time = parse_wall_time(text);
   if (!time) {

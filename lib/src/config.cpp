@@ -106,6 +106,20 @@ void pass_through(kafka::Settings& producer, const Sources& sources, const std::
 
 bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
 
+// The choice named `value` among `choices`, or a ConfigError listing them.
+template <typename T>
+T choose(const Sources& sources, const std::string& name, const std::string& value,
+         std::initializer_list<std::pair<std::string_view, T>> choices) {
+  std::string names;
+  for (const auto& [choice, result] : choices) {
+    if (choice == value) {
+      return result;
+    }
+    names += (names.empty() ? "" : " or ") + std::string(choice);
+  }
+  bad(sources, name, "'" + value + "' is not one of the choices; use " + names);
+}
+
 bool is_secret(const std::string& key) {
   constexpr std::array<std::string_view, 4> kSecretWords = {"password", "secret", "sasl.oauthbearer.config", "ssl.key"};
   return std::ranges::any_of(kSecretWords, [&](std::string_view word) { return key.find(word) != std::string::npos; });
@@ -252,20 +266,10 @@ Invocation parse_invocation(int argc, const char* const* argv) {
     bad(sources, "producer." + e.name(), e.what());
   }
 
-  if (order == "time") {
-    config.ingest.order = ReplayOrder::event_time;
-  } else if (order == "file") {
-    config.ingest.order = ReplayOrder::file;
-  } else {
-    bad(sources, "ingest.order", "'" + order + "' is not an order; use time or file");
-  }
-  if (on_error == "skip") {
-    config.ingest.on_error = OnBadRecord::skip;
-  } else if (on_error == "fail") {
-    config.ingest.on_error = OnBadRecord::fail;
-  } else {
-    bad(sources, "ingest.on_error", "'" + on_error + "' is not a choice; use skip or fail");
-  }
+  config.ingest.order = choose<ReplayOrder>(sources, "ingest.order", order,
+                                            {{"time", ReplayOrder::event_time}, {"file", ReplayOrder::file}});
+  config.ingest.on_error = choose<OnBadRecord>(sources, "ingest.on_error", on_error,
+                                               {{"skip", OnBadRecord::skip}, {"fail", OnBadRecord::fail}});
   const auto level = log::parse_level(log_level);
   if (!level) {
     bad(sources, "log.level", "'" + log_level + "' is not a level; use error, warning, notice, info or debug");

@@ -158,14 +158,6 @@ WallSeconds call_time(Random& random) {
   return first_day + day * 86400 + hour * 3600 + static_cast<WallSeconds>(random.below(60)) * 60;
 }
 
-void append_field(std::string& out, std::string_view name, std::string_view value, bool last) {
-  out += "        \"";
-  out += name;
-  out += "\": \"";
-  out += value;
-  out += last ? "\"\n" : "\",\n";
-}
-
 SampleCall make_call(Random& random) {
   SampleCall call;
   call.time = call_time(random);
@@ -188,27 +180,33 @@ SampleCall make_call(Random& random) {
   return call;
 }
 
-// The record pretty-printed as in the published file (4-space indentation).
+// The record pretty-printed as in the published file (4-space indentation), its fields
+// named and ordered by the schema.
 std::string render(const SampleCall& call) {
   const std::string stamp = format_wall_time(call.time);  // YYYY-MM-DDTHH:MM:SS
   const std::string midnight = stamp.substr(0, 10) + "T00:00:00.000";
-  std::string out;
-  out.reserve(560);
-  out += "    {\n";
-  append_field(out, "crime_id", call.crime_id, false);
-  append_field(out, "original_crime_type_name", call.crime_type, false);
-  append_field(out, "report_date", midnight, false);
-  append_field(out, "call_date", midnight, false);
-  append_field(out, "offense_date", midnight, false);
-  append_field(out, "call_time", stamp.substr(11, 5), false);
-  append_field(out, "call_date_time", stamp + ".000", false);
-  append_field(out, "disposition", call.disposition, false);
-  append_field(out, "address", call.address, false);
-  append_field(out, "city", call.city, false);
-  append_field(out, "state", "CA", false);
-  append_field(out, "agency_id", "1", false);
-  append_field(out, "address_type", call.address_type, false);
-  append_field(out, "common_location", call.common_location, true);
+  const std::array<std::string, kCallFields.size()> values = {call.crime_id,
+                                                              call.crime_type,
+                                                              midnight,
+                                                              midnight,
+                                                              midnight,
+                                                              stamp.substr(11, 5),
+                                                              stamp + ".000",
+                                                              std::string(call.disposition),
+                                                              call.address,
+                                                              std::string(call.city),
+                                                              "CA",
+                                                              "1",
+                                                              std::string(call.address_type),
+                                                              std::string(call.common_location)};
+  std::string out = "    {\n";
+  for (std::size_t i = 0; i < kCallFields.size(); ++i) {
+    out += "        \"";
+    out += kCallFields[i];
+    out += "\": \"";
+    out += values[i];
+    out += i + 1 < kCallFields.size() ? "\",\n" : "\"\n";
+  }
   out += "    }";
   return out;
 }

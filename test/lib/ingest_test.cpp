@@ -82,3 +82,36 @@ TEST_CASE("a file with a bad record sends nothing with on_error = fail", "[inges
   CHECK_THROWS_WITH(Ingest(config, metrics).run(std::stop_token()), Catch::Contains("record 1 has no call_date_time"));
   CHECK(metrics.ingest.sent.Value() == 0);
 }
+
+TEST_CASE("a speedup replays the gaps between calls' times, that many times faster", "[ingest]") {
+  sfcrimed::test::TempDir dir;
+  // Three calls a minute apart: at 120 times faster the last is due 1 s after the first.
+  const std::string path = dir.write("calls.jsonl", R"({"crime_id":"3","call_date_time":"2018-10-01T10:02"}
+{"crime_id":"2","call_date_time":"2018-10-01T10:01"}
+{"crime_id":"1","call_date_time":"2018-10-01T10:00"}
+)");
+  Config config = mock_config(path);
+  config.ingest.speedup = 120;
+  Metrics metrics;
+  const auto report = Ingest(config, metrics).run(std::stop_token());
+  CHECK(report.acked == 3);
+  CHECK(report.seconds >= 0.95);
+}
+
+TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
+  sfcrimed::test::TempDir dir;
+  sfcrimed::write_sample(dir.file("calls.json"), {50, 4});
+  Config config = mock_config(dir.file("calls.json"));
+  config.ingest.loop = true;
+  config.ingest.rate = 400;
+  Metrics metrics;
+  std::stop_source stop;
+  std::jthread stopper([&] {
+    std::this_thread::sleep_for(600ms);
+    stop.request_stop();
+  });
+  const auto report = Ingest(config, metrics).run(stop.get_token());
+  CHECK(report.stopped);
+  CHECK(report.sent > 50);  // more than one pass
+  CHECK(report.acked == report.sent);
+}

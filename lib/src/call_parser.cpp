@@ -72,6 +72,13 @@ bool CallParser::parse(std::string_view bytes, CallView& call, std::string& reas
       return fail(std::string(key) + " is empty");
     }
   }
+  // One value per message: the document's text must end where the object does (a second
+  // document after it would otherwise pass unseen).
+  std::string_view whole;
+  if (document.raw_json().get(whole) != simdjson::SUCCESS ||
+      whole.find_last_not_of(" \t\r\n") != bytes.find_last_not_of(" \t\r\n")) {
+    return fail("not valid JSON: more text after the object");
+  }
   for (std::size_t i = 0; i < kRequired; ++i) {
     if (!seen[i]) {
       return fail(std::string(kRequiredFields[i]) + " is missing");

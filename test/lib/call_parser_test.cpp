@@ -68,6 +68,8 @@ TEST_CASE("every kind of malformed message is refused with its reason", "[call_p
        "duplicate key crime_id"},
       {R"({"crime_id":"1","original_crime_type_name":"x","call_date_time":"2018-10-02T09:11","disposition":)",
        "not valid JSON"},
+      {std::string(kGood) + R"({"crime_id":"2"})", "not valid JSON: more text after the object"},
+      {std::string(kGood) + " 42", "not valid JSON"},
   };
   CallParser parser;
   for (const auto& [bytes, reason_start] : cases) {

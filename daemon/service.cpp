@@ -91,10 +91,6 @@ int run_service(int argc, const char* const* argv) {
   log::set_level(config.log_level);
   log::info("sfcrimed", version() + " starting" + (config.file.empty() ? "" : ", configuration " + config.file));
   log_config(config);
-  if (!config.ingest.enabled && !config.pipeline.enabled) {
-    std::cerr << "sfcrimed: configuration error: ingest.enabled and pipeline.enabled are both false: nothing to run\n";
-    return kExitConfig;
-  }
   if (config.pipeline.enabled) {
     log::warning("sfcrimed",
                  "the statistics pipeline is not part of this version yet; running the ingest only "
@@ -116,7 +112,7 @@ int run_service(int argc, const char* const* argv) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::stop_source stop;
   int signals_seen = 0;
-  bool ingest_done = !config.ingest.enabled;
+  bool ingest_done = false;
   std::optional<IngestReport> report;
   int exit_status = 0;
 

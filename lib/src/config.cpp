@@ -294,6 +294,11 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   if (config.kafka.topic.empty()) {
     bad(sources, "kafka.topic", "must not be empty");
   }
+  if (!config.ingest.enabled) {
+    // The pipeline, the only other work, is not in this version yet: without the ingest
+    // a daemon would run and do nothing.
+    bad(sources, "ingest.enabled", "false leaves nothing to run: this version has no statistics pipeline yet");
+  }
   if (config.ingest.enabled && config.ingest.file.empty()) {
     bad(sources, "ingest.file", "the ingest needs a file of calls (or set ingest.enabled = false)");
   }

@@ -75,6 +75,7 @@ TEST_CASE("configuration errors say where, which setting, and what is wrong", "[
   CHECK_THAT(error_of({"--ingest.file", dir.file("none.json")}),
              Catch::StartsWith("the command line (--ingest.file): cannot read"));
   CHECK_THAT(error_of({}), Catch::Contains("the ingest needs a file of calls"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false"}), Catch::Contains("false leaves nothing to run"));
   CHECK_THAT(error_of({"--ingest.file", calls, "--producer.acks=1"}),
              Catch::Contains("always runs its producer with acks=all"));
   CHECK_THAT(error_of({"--ingest.file", calls, "--producer.lingerr.ms=1"}),

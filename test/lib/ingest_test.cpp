@@ -23,6 +23,14 @@ Config mock_config(const std::string& file) {
   return config;
 }
 
+// A thread that requests a stop after `delay` (joined when it goes out of scope).
+std::jthread stop_after(std::stop_source& stop, std::chrono::milliseconds delay) {
+  return std::jthread([&stop, delay] {
+    std::this_thread::sleep_for(delay);
+    stop.request_stop();
+  });
+}
+
 }  // namespace
 
 TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
@@ -60,10 +68,7 @@ TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest
   config.ingest.rate = 200;
   Metrics metrics;
   std::stop_source stop;
-  std::jthread stopper([&] {
-    std::this_thread::sleep_for(500ms);
-    stop.request_stop();
-  });
+  const auto stopper = stop_after(stop, 500ms);
   const auto report = Ingest(config, metrics).run(stop.get_token());
   CHECK(report.stopped);
   CHECK(report.sent > 0);
@@ -106,10 +111,7 @@ TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
   config.ingest.rate = 400;
   Metrics metrics;
   std::stop_source stop;
-  std::jthread stopper([&] {
-    std::this_thread::sleep_for(600ms);
-    stop.request_stop();
-  });
+  const auto stopper = stop_after(stop, 600ms);
   const auto report = Ingest(config, metrics).run(stop.get_token());
   CHECK(report.stopped);
   CHECK(report.sent > 50);  // more than one pass

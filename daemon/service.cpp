@@ -138,40 +138,36 @@ int run_service(int argc, const char* const* argv) {
   };
   signals.async_wait(on_signal);
 
-  std::jthread ingest_thread;
-  if (config.ingest.enabled) {
-    ingest_thread = std::jthread([&] {
-      int status = 0;
-      std::optional<IngestReport> result;
-      try {
-        Ingest ingest(config, metrics);
-        result = ingest.run(stop.get_token());
-        status = result->failed > 0 || result->sent != result->acked + result->failed ? kExitFailed : 0;
-      } catch (const CallFileError& e) {
-        log::error("ingest", e.what());
-        status = kExitDataError;
-      } catch (const std::exception& e) {
-        log::error("ingest", std::string("cannot replay into Kafka at ") + config.kafka.bootstrap + ": " + e.what());
-        status = kExitUnavailable;
+  // The ingest (configuration guarantees it is enabled while there is no pipeline).
+  std::jthread ingest_thread([&] {
+    int status = 0;
+    std::optional<IngestReport> result;
+    try {
+      Ingest ingest(config, metrics);
+      result = ingest.run(stop.get_token());
+      status = result->failed > 0 || result->sent != result->acked + result->failed ? kExitFailed : 0;
+    } catch (const CallFileError& e) {
+      log::error("ingest", e.what());
+      status = kExitDataError;
+    } catch (const std::exception& e) {
+      log::error("ingest", std::string("cannot replay into Kafka at ") + config.kafka.bootstrap + ": " + e.what());
+      status = kExitUnavailable;
+    }
+    boost::asio::post(io, [&, status, result] {
+      ingest_done = true;
+      report = result;
+      exit_status = status;
+      if (config.drain || stop.stop_requested() || status != 0) {
+        io.stop();
       }
-      boost::asio::post(io, [&, status, result] {
-        ingest_done = true;
-        report = result;
-        exit_status = status;
-        if (config.drain || stop.stop_requested() || status != 0) {
-          io.stop();
-        }
-      });
     });
-  }
+  });
 
   io.run();
   stop.request_stop();
-  if (ingest_thread.joinable()) {
-    ingest_thread.join();
-    io.restart();
-    io.poll();  // the ingest thread's last post, if the loop stopped before it ran
-  }
+  ingest_thread.join();
+  io.restart();
+  io.poll();  // the ingest thread's last post, if the loop stopped before it ran
   if (config.drain) {
     std::string summary = "{";
     if (report) {

@@ -179,7 +179,6 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "metrics.listen", po::value(&config.metrics.listen)->default_value(defaults.metrics.listen),
           "address:port of the Prometheus /metrics endpoint; empty: none")(
           "log.level", po::value(&log_level)->default_value(log_level), "error, warning, notice, info or debug");
-  std::vector<std::pair<std::string, std::string>> documented_producer;
   for (const auto& [property, value] : documented_producer_settings()) {
     settings.add_options()(("producer." + property).c_str(), po::value<std::string>()->default_value(value),
                            ("librdkafka producer property " + property).c_str());

@@ -16,12 +16,12 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBadRecordsLogged = 10;
 
-// Sleeps until `when`, waking early when a stop is requested; false when it was.
-bool sleep_until(Clock::time_point when, const std::stop_token& stop) {
+// Sleeps until `when`, waking early when a stop is requested.
+void sleep_until(Clock::time_point when, const std::stop_token& stop) {
   std::mutex mutex;
   std::condition_variable_any wake;
   std::unique_lock lock(mutex);
-  return !wake.wait_until(lock, stop, when, [] { return false; });
+  wake.wait_until(lock, stop, when, [] { return false; });
 }
 
 std::string format(const char* pattern, double value) {
@@ -113,11 +113,6 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
   do {
     const auto pass_start = Clock::now();
     for (std::size_t i = 0; i < calls.size(); ++i) {
-      if (stop.stop_requested()) {
-        stopped = true;
-        report.not_sent = calls.size() - i;
-        break;
-      }
       const Call& call = calls[i];
       Clock::time_point due{};
       if (settings.rate > 0) {
@@ -129,11 +124,12 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
       }
       if (due > Clock::now()) {
         producer.poll(std::chrono::milliseconds(0));
-        if (!sleep_until(due, stop)) {
-          stopped = true;
-          report.not_sent = calls.size() - i;
-          break;
-        }
+        sleep_until(due, stop);
+      }
+      if (stop.stop_requested()) {
+        stopped = true;
+        report.not_sent = calls.size() - i;
+        break;
       }
       compact_json(call.json, value);
       producer.produce(config_.kafka.topic, call.crime_id, value);

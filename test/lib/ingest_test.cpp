@@ -23,12 +23,14 @@ Config mock_config(const std::string& file) {
   return config;
 }
 
-// A thread that requests a stop after `delay` (joined when it goes out of scope).
-std::jthread stop_after(std::stop_source& stop, std::chrono::milliseconds delay) {
-  return std::jthread([&stop, delay] {
+// Runs the ingest of `config` and requests a stop after `delay`.
+sfcrimed::IngestReport run_stopped_after(const Config& config, Metrics& metrics, std::chrono::milliseconds delay) {
+  std::stop_source stop;
+  const std::jthread stopper([&stop, delay] {
     std::this_thread::sleep_for(delay);
     stop.request_stop();
   });
+  return Ingest(config, metrics).run(stop.get_token());
 }
 
 }  // namespace
@@ -67,9 +69,7 @@ TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest
   Config config = mock_config(dir.file("calls.json"));
   config.ingest.rate = 200;
   Metrics metrics;
-  std::stop_source stop;
-  const auto stopper = stop_after(stop, 500ms);
-  const auto report = Ingest(config, metrics).run(stop.get_token());
+  const auto report = run_stopped_after(config, metrics, 500ms);
   CHECK(report.stopped);
   CHECK(report.sent > 0);
   CHECK(report.sent < 1000);
@@ -110,9 +110,7 @@ TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
   config.ingest.loop = true;
   config.ingest.rate = 400;
   Metrics metrics;
-  std::stop_source stop;
-  const auto stopper = stop_after(stop, 600ms);
-  const auto report = Ingest(config, metrics).run(stop.get_token());
+  const auto report = run_stopped_after(config, metrics, 600ms);
   CHECK(report.stopped);
   CHECK(report.sent > 50);  // more than one pass
   CHECK(report.acked == report.sent);

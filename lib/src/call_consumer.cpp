@@ -8,28 +8,10 @@
 #include <vector>
 
 #include "sfcrimed/consumer.hpp"
+#include "sfcrimed/json.hpp"
 
 namespace sfcrimed {
 namespace {
-
-// A JSON string literal of `text`, with control characters and invalid bytes escaped.
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte >= 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // At most `limit` bytes of a message, printable, for showing a malformed one.
 std::string excerpt(std::string_view bytes, std::size_t limit) {
@@ -103,8 +85,8 @@ ConsumeSummary consume_calls(const ConsumeOptions& options, std::ostream& out, c
       if (good) {
         out << bytes << '\n';
       } else {
-        out << "{\"malformed\":" << json_string(reason) << ",\"partition\":" << message->partition()
-            << ",\"offset\":" << message->offset() << ",\"value\":" << json_string(bytes) << "}\n";
+        out << "{\"malformed\":" << json_string(reason, JsonBytes::ascii) << ",\"partition\":" << message->partition()
+            << ",\"offset\":" << message->offset() << ",\"value\":" << json_string(bytes, JsonBytes::ascii) << "}\n";
       }
     } else if (good) {
       out << call_line(call, message->partition(), message->offset()) << '\n';

@@ -15,22 +15,55 @@ namespace {
 
 namespace po = boost::program_options;
 
-// librdkafka producer properties sfcrimed fixes: they are what "losing nothing" means.
-kafka::Settings fixed_producer_settings() { return {{"enable.idempotence", "true"}, {"acks", "all"}}; }
+// A section of librdkafka properties: [producer] for the ingest, [consumer] for the
+// pipeline. Any property passes through; a few are sfcrimed's to set.
+struct KafkaSection {
+  std::string_view name;
+  kafka::Settings fixed;       // what "losing nothing" and "counting once" rest on
+  std::string_view fixed_why;  // said when a configuration tries to change one
+  kafka::Settings documented;  // in etc/sfcrimed.ini, with sfcrimed's defaults (chosen by
+                               // measurement: see the README's benchmarks)
+};
 
-// Producer properties documented in etc/sfcrimed.ini, with sfcrimed's defaults (chosen
-// by measurement: see the README's ingest benchmark).
-kafka::Settings documented_producer_settings() {
-  return {
-      {"linger.ms", "20"},
-      {"batch.size", "1000000"},
-      {"batch.num.messages", "10000"},
-      {"compression.type", "lz4"},
-      {"queue.buffering.max.messages", "50000"},
-      {"queue.buffering.max.kbytes", "32768"},
-      {"message.timeout.ms", "60000"},
-  };
+const KafkaSection& producer_section() {
+  static const KafkaSection section{
+      "producer",
+      {{"enable.idempotence", "true"}, {"acks", "all"}},
+      "(idempotent, acknowledged by all in-sync replicas): nothing sent is lost or doubled",
+      {
+          {"linger.ms", "20"},
+          {"batch.size", "1000000"},
+          {"batch.num.messages", "10000"},
+          {"compression.type", "lz4"},
+          {"queue.buffering.max.messages", "50000"},
+          {"queue.buffering.max.kbytes", "32768"},
+          {"message.timeout.ms", "60000"},
+      }};
+  return section;
 }
+
+const KafkaSection& consumer_section() {
+  static const KafkaSection section{
+      "consumer",
+      {{"enable.auto.commit", "false"}, {"isolation.level", "read_committed"}},
+      "(offsets commit in the pipeline's transactions, with the results they produced): every call counts once",
+      {
+          {"fetch.wait.max.ms", "100"},
+          {"fetch.min.bytes", "1"},
+          {"max.partition.fetch.bytes", "1048576"},
+          {"fetch.max.bytes", "52428800"},
+          {"queued.min.messages", "100000"},
+          {"queued.max.messages.kbytes", "65536"},
+      }};
+  return section;
+}
+
+// Properties that other settings set, and the setting to use instead.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kPropertiesSetElsewhere = {{
+    {"bootstrap.servers", "kafka.bootstrap"},
+    {"group.id", "pipeline.group"},
+    {"transactional.id", "pipeline.group (each pipeline thread has its own id made from it)"},
+}};
 
 // Where each setting's value came from, for error messages.
 class Sources {
@@ -90,21 +123,35 @@ std::string option_name(const po::error& e) {
   return {};
 }
 
-// Adds a pass-through librdkafka property, refusing the ones sfcrimed fixes.
-void pass_through(kafka::Settings& producer, const Sources& sources, const std::string& name,
-                  const std::string& value) {
-  const std::string property = name.substr(std::string("producer.").size());
-  for (const auto& [fixed, fixed_value] : fixed_producer_settings()) {
+// Adds a pass-through librdkafka property, refusing the ones sfcrimed sets itself.
+void pass_through(const KafkaSection& section, kafka::Settings& settings, const Sources& sources,
+                  const std::string& name, const std::string& value) {
+  const std::string property = name.substr(section.name.size() + 1);
+  for (const auto& [fixed, fixed_value] : section.fixed) {
     if (property == fixed && value != fixed_value) {
       bad(sources, name,
-          "sfcrimed always runs its producer with " + fixed + "=" + fixed_value +
-              " (idempotent, acknowledged by all in-sync replicas): nothing sent is lost or doubled");
+          "sfcrimed always runs its " + std::string(section.name) + " with " + fixed + "=" + fixed_value + " " +
+              std::string(section.fixed_why));
     }
   }
-  producer.emplace_back(property, value);
+  for (const auto& [elsewhere, setting] : kPropertiesSetElsewhere) {
+    if (property == elsewhere) {
+      bad(sources, name, "is set by " + std::string(setting) + "; set that instead");
+    }
+  }
+  settings.emplace_back(property, value);
 }
 
-bool starts_with(const std::string& text, std::string_view prefix) { return text.rfind(prefix, 0) == 0; }
+// The librdkafka section a pass-through setting belongs to, or nullptr.
+const KafkaSection* section_of(const std::string& name) {
+  for (const auto* section : {&producer_section(), &consumer_section()}) {
+    if (name.size() > section->name.size() && name.compare(0, section->name.size(), section->name) == 0 &&
+        name[section->name.size()] == '.') {
+      return section;
+    }
+  }
+  return nullptr;
+}
 
 // The choice named `value` among `choices`, or a ConfigError listing them.
 template <typename T>
@@ -128,10 +175,51 @@ bool is_secret(const std::string& key) {
 }  // namespace
 
 kafka::Settings default_producer_settings() {
-  kafka::Settings settings = fixed_producer_settings();
-  const kafka::Settings documented = documented_producer_settings();
+  kafka::Settings settings = producer_section().fixed;
+  const kafka::Settings& documented = producer_section().documented;
   settings.insert(settings.end(), documented.begin(), documented.end());
   return settings;
+}
+
+std::string dlq_topic(const Config& config) {
+  return config.pipeline.dlq_topic.empty() ? config.kafka.topic + ".dlq" : config.pipeline.dlq_topic;
+}
+std::string stats_topic(const Config& config) {
+  return config.pipeline.stats_topic.empty() ? config.kafka.topic + ".stats" : config.pipeline.stats_topic;
+}
+std::string state_topic(const Config& config) {
+  return config.pipeline.state_topic.empty() ? config.kafka.topic + ".state" : config.pipeline.state_topic;
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  std::size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  if (digits == 0 || digits > 12) {
+    return std::nullopt;
+  }
+  const std::int64_t number = std::stoll(std::string(text.substr(0, digits)));
+  constexpr std::array<std::pair<std::string_view, std::int64_t>, 6> kUnits = {
+      {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
+  for (const auto& [unit, milliseconds] : kUnits) {
+    if (text.substr(digits) == unit) {
+      return std::chrono::milliseconds(number * milliseconds);
+    }
+  }
+  return std::nullopt;
+}
+
+std::string format_duration(std::chrono::milliseconds duration) {
+  const std::int64_t ms = duration.count();
+  constexpr std::array<std::pair<std::string_view, std::int64_t>, 4> kUnits = {
+      {{"d", 86'400'000}, {"h", 3'600'000}, {"m", 60'000}, {"s", 1000}}};
+  for (const auto& [unit, milliseconds] : kUnits) {
+    if (ms != 0 && ms % milliseconds == 0) {
+      return std::to_string(ms / milliseconds) + std::string(unit);
+    }
+  }
+  return ms == 0 ? "0" : std::to_string(ms) + "ms";
 }
 
 Invocation parse_invocation(int argc, const char* const* argv) {
@@ -153,6 +241,11 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   std::string order = "time";
   std::string on_error = "skip";
   std::string log_level = "info";
+  std::string window = format_duration(defaults.pipeline.window);
+  std::string lateness = format_duration(defaults.pipeline.allowed_lateness);
+  std::string commit_interval = format_duration(defaults.pipeline.commit_interval);
+  std::string emit_interval = format_duration(defaults.pipeline.emit_interval);
+  std::string progress_interval = format_duration(defaults.pipeline.progress_interval);
   po::options_description settings("Settings (in the ini file as [section] key = value)");
   settings.add_options()  //
       ("kafka.bootstrap", po::value(&config.kafka.bootstrap)->default_value(defaults.kafka.bootstrap),
@@ -175,13 +268,38 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "ingest.on_error", po::value(&on_error)->default_value(on_error),
           "a bad record: skip (count it, say why, send the rest) or fail (send nothing from the file)")(
           "pipeline.enabled", po::value(&config.pipeline.enabled)->default_value(true, "true"),
-          "run the statistics pipeline (not in this version yet)")(
+          "run the statistics pipeline (consumer threads)")(
+          "pipeline.threads", po::value(&config.pipeline.threads)->default_value(defaults.pipeline.threads),
+          "consumer threads (1-64); the calls topic's partitions are spread over them")(
+          "pipeline.group", po::value(&config.pipeline.group)->default_value(defaults.pipeline.group),
+          "the pipeline's consumer group, also the prefix of its transactional ids")(
+          "pipeline.window", po::value(&window)->default_value(window),
+          "tumbling window length, e.g. 1h, 15m (whole seconds, dividing a day)")(
+          "pipeline.allowed_lateness", po::value(&lateness)->default_value(lateness),
+          "how far behind the latest call time a call may arrive and still count")(
+          "pipeline.commit_interval", po::value(&commit_interval)->default_value(commit_interval),
+          "how often results, dead letters and offsets are committed together (one Kafka transaction)")(
+          "pipeline.emit_interval", po::value(&emit_interval)->default_value(emit_interval),
+          "also emit open windows' changed counts this often (0: only closed windows' final counts)")(
+          "pipeline.progress_interval", po::value(&progress_interval)->default_value(progress_interval),
+          "how often the progress line is logged (0: never)")(
+          "pipeline.radio_codes", po::value(&config.pipeline.radio_codes),
+          "radio-code table in the radio_code.json format (empty: the built-in etc/radio_codes.json)")(
+          "pipeline.dlq_topic", po::value(&config.pipeline.dlq_topic),
+          "dead-letter topic for malformed calls (empty: <kafka.topic>.dlq)")(
+          "pipeline.stats_topic", po::value(&config.pipeline.stats_topic),
+          "compacted topic of window counts (empty: <kafka.topic>.stats)")(
+          "pipeline.state_topic", po::value(&config.pipeline.state_topic),
+          "compacted topic of the pipeline's recoverable state (empty: <kafka.topic>.state)")(
           "metrics.listen", po::value(&config.metrics.listen)->default_value(defaults.metrics.listen),
           "address:port of the Prometheus /metrics endpoint; empty: none")(
           "log.level", po::value(&log_level)->default_value(log_level), "error, warning, notice, info or debug");
-  for (const auto& [property, value] : documented_producer_settings()) {
-    settings.add_options()(("producer." + property).c_str(), po::value<std::string>()->default_value(value),
-                           ("librdkafka producer property " + property).c_str());
+  for (const auto* section : {&producer_section(), &consumer_section()}) {
+    for (const auto& [property, value] : section->documented) {
+      const std::string name = std::string(section->name) + "." + property;
+      settings.add_options()(name.c_str(), po::value<std::string>()->default_value(value),
+                             ("librdkafka " + std::string(section->name) + " property " + property).c_str());
+    }
   }
 
   po::options_description all;
@@ -201,9 +319,10 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   }
   for (const auto& option : command_line.options) {
     sources.from_command_line(option.string_key);
-    if (option.unregistered && !starts_with(option.string_key, "producer.")) {
+    if (option.unregistered && section_of(option.string_key) == nullptr) {
       throw ConfigError("the command line: unknown option '" + option.original_tokens.front() +
-                        "'; see sfcrimed --help (librdkafka producer properties go as --producer.NAME=VALUE)");
+                        "'; see sfcrimed --help (librdkafka properties go as --producer.NAME=VALUE or "
+                        "--consumer.NAME=VALUE)");
     }
   }
   if (vm.count("help") != 0U || vm.count("version") != 0U) {
@@ -230,7 +349,7 @@ Invocation parse_invocation(int argc, const char* const* argv) {
       throw ConfigError((name.empty() ? config.file : sources.where(name)) + ": " + e.what());
     }
     for (const auto& option : from_file.options) {
-      if (option.unregistered && !starts_with(option.string_key, "producer.")) {
+      if (option.unregistered && section_of(option.string_key) == nullptr) {
         const auto dot = option.string_key.find('.');
         throw ConfigError(sources.where(option.string_key) + ": unknown setting '" + option.string_key.substr(dot + 1) +
                           "' in [" + option.string_key.substr(0, dot) + "]; etc/sfcrimed.ini lists every setting");
@@ -243,11 +362,15 @@ Invocation parse_invocation(int argc, const char* const* argv) {
     throw ConfigError(sources.where(option_name(e)) + ": " + e.what());
   }
 
-  // Producer properties: fixed ones, documented ones (default, file or command line), then
-  // pass-through ones from the file, then from the command line (the last one wins).
-  config.producer = fixed_producer_settings();
-  for (const auto& [property, value] : documented_producer_settings()) {
-    pass_through(config.producer, sources, "producer." + property, vm["producer." + property].as<std::string>());
+  // librdkafka properties: fixed ones, documented ones (default, file or command line),
+  // then pass-through ones from the file, then from the command line (the last one wins).
+  for (const auto& [section, out] : {std::pair{&producer_section(), &config.producer},
+                                     std::pair{&consumer_section(), &config.consumer}}) {
+    *out = section->fixed;
+    for (const auto& [property, value] : section->documented) {
+      const std::string name = std::string(section->name) + "." + property;
+      pass_through(*section, *out, sources, name, vm[name].as<std::string>());
+    }
   }
   for (const auto* parsed : {&from_file, &command_line}) {
     for (const auto& option : parsed->options) {
@@ -255,14 +378,56 @@ Invocation parse_invocation(int argc, const char* const* argv) {
         if (option.value.empty()) {
           bad(sources, option.string_key, "needs a value (--" + option.string_key + "=VALUE)");
         }
-        pass_through(config.producer, sources, option.string_key, option.value.front());
+        const KafkaSection* section = section_of(option.string_key);
+        pass_through(*section, section == &producer_section() ? config.producer : config.consumer, sources,
+                     option.string_key, option.value.front());
       }
     }
   }
-  try {
-    kafka::make_conf(config.producer);
-  } catch (const kafka::SettingError& e) {
-    bad(sources, "producer." + e.name(), e.what());
+  for (const auto& [section, settings_in] : {std::pair{"producer.", &config.producer},
+                                             std::pair{"consumer.", &config.consumer}}) {
+    try {
+      kafka::make_conf(*settings_in);
+    } catch (const kafka::SettingError& e) {
+      bad(sources, section + e.name(), e.what());
+    }
+  }
+
+  const auto duration = [&](const std::string& name, const std::string& text) {
+    const auto parsed = parse_duration(text);
+    if (!parsed || parsed->count() < 0) {
+      bad(sources, name, "'" + text + "' is not a duration; write it as 250ms, 30s, 15m, 1h or 1d");
+    }
+    return *parsed;
+  };
+  const auto whole_seconds = [&](const std::string& name, const std::string& text) {
+    const auto parsed = duration(name, text);
+    if (parsed.count() % 1000 != 0) {
+      bad(sources, name, "must be whole seconds");
+    }
+    return std::chrono::duration_cast<std::chrono::seconds>(parsed);
+  };
+  config.pipeline.window = whole_seconds("pipeline.window", window);
+  config.pipeline.allowed_lateness = whole_seconds("pipeline.allowed_lateness", lateness);
+  config.pipeline.commit_interval = duration("pipeline.commit_interval", commit_interval);
+  config.pipeline.emit_interval = duration("pipeline.emit_interval", emit_interval);
+  config.pipeline.progress_interval = duration("pipeline.progress_interval", progress_interval);
+  if (config.pipeline.window.count() < 1 || 86400 % config.pipeline.window.count() != 0) {
+    bad(sources, "pipeline.window", "must divide a day into whole windows (1m, 5m, 15m, 1h, 6h, 1d, ...)");
+  }
+  if (config.pipeline.commit_interval.count() < 10) {
+    bad(sources, "pipeline.commit_interval", "must be at least 10ms (each commit is a Kafka transaction)");
+  }
+  if (config.pipeline.threads < 1 || config.pipeline.threads > 64) {
+    bad(sources, "pipeline.threads", "must be from 1 to 64");
+  }
+  if (config.pipeline.group.empty()) {
+    bad(sources, "pipeline.group", "must not be empty");
+  }
+  if (config.pipeline.enabled && !config.pipeline.radio_codes.empty() &&
+      !std::ifstream(config.pipeline.radio_codes)) {
+    bad(sources, "pipeline.radio_codes",
+        "cannot read '" + config.pipeline.radio_codes + "' (" + std::generic_category().message(errno) + ")");
   }
 
   config.ingest.order = choose<ReplayOrder>(sources, "ingest.order", order,
@@ -293,10 +458,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   if (config.kafka.topic.empty()) {
     bad(sources, "kafka.topic", "must not be empty");
   }
-  if (!config.ingest.enabled) {
-    // The pipeline, the only other work, is not in this version yet: without the ingest
-    // a daemon would run and do nothing.
-    bad(sources, "ingest.enabled", "false leaves nothing to run: this version has no statistics pipeline yet");
+  if (!config.ingest.enabled && !config.pipeline.enabled) {
+    bad(sources, "pipeline.enabled", "false, with ingest.enabled false too, leaves nothing to run");
   }
   if (config.ingest.enabled && config.ingest.file.empty()) {
     bad(sources, "ingest.file", "the ingest needs a file of calls (or set ingest.enabled = false)");
@@ -327,17 +490,30 @@ std::string to_ini(const Config& config) {
       << "\norder = " << (config.ingest.order == ReplayOrder::event_time ? "time" : "file")
       << "\nrate = " << config.ingest.rate << "\nspeedup = " << config.ingest.speedup
       << "\nloop = " << flag(config.ingest.loop)
-      << "\non_error = " << (config.ingest.on_error == OnBadRecord::skip ? "skip" : "fail") << "\n\n[producer]\n";
-  std::map<std::string, std::string> producer;  // the last value of each property
-  for (const auto& [property, value] : config.producer) {
-    producer[property] = value;
-  }
-  for (const auto& [property, value] : producer) {
-    out << property << " = " << (is_secret(property) ? "********" : value) << "\n";
-  }
-  out << "\n[pipeline]\nenabled = " << flag(config.pipeline.enabled)
-      << "\n\n[metrics]\nlisten = " << config.metrics.listen
-      << "\n\n[log]\nlevel = " << log::level_name(config.log_level) << "\n";
+      << "\non_error = " << (config.ingest.on_error == OnBadRecord::skip ? "skip" : "fail") << "\n";
+  const auto section = [&](const char* name, const kafka::Settings& settings) {
+    std::map<std::string, std::string> last;  // the last value of each property
+    for (const auto& [property, value] : settings) {
+      last[property] = value;
+    }
+    out << "\n[" << name << "]\n";
+    for (const auto& [property, value] : last) {
+      out << property << " = " << (is_secret(property) ? "********" : value) << "\n";
+    }
+  };
+  section("producer", config.producer);
+  const PipelineConfig& pipeline = config.pipeline;
+  out << "\n[pipeline]\nenabled = " << flag(pipeline.enabled) << "\nthreads = " << pipeline.threads
+      << "\ngroup = " << pipeline.group << "\nwindow = " << format_duration(pipeline.window)
+      << "\nallowed_lateness = " << format_duration(pipeline.allowed_lateness)
+      << "\ncommit_interval = " << format_duration(pipeline.commit_interval)
+      << "\nemit_interval = " << format_duration(pipeline.emit_interval)
+      << "\nprogress_interval = " << format_duration(pipeline.progress_interval)
+      << "\nradio_codes = " << pipeline.radio_codes << "\ndlq_topic = " << pipeline.dlq_topic
+      << "\nstats_topic = " << pipeline.stats_topic << "\nstate_topic = " << pipeline.state_topic << "\n";
+  section("consumer", config.consumer);
+  out << "\n[metrics]\nlisten = " << config.metrics.listen << "\n\n[log]\nlevel = " << log::level_name(config.log_level)
+      << "\n";
   return out.str();
 }
 

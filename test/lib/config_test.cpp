@@ -75,7 +75,21 @@ TEST_CASE("configuration errors say where, which setting, and what is wrong", "[
   CHECK_THAT(error_of({"--ingest.file", dir.file("none.json")}),
              Catch::StartsWith("the command line (--ingest.file): cannot read"));
   CHECK_THAT(error_of({}), Catch::Contains("the ingest needs a file of calls"));
-  CHECK_THAT(error_of({"--ingest.enabled", "false"}), Catch::Contains("false leaves nothing to run"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.enabled", "false"}),
+             Catch::Contains("leaves nothing to run"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.isolation.level=read_uncommitted"}),
+             Catch::Contains("always runs its consumer with isolation.level=read_committed"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.group.id=x"}),
+             Catch::Contains("is set by pipeline.group"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.window", "7m"}),
+             Catch::StartsWith("the command line (--pipeline.window): must divide a day"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.allowed_lateness", "soon"}),
+             Catch::Contains("'soon' is not a duration"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.window", "1500ms"}),
+             Catch::Contains("must be whole seconds"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.threads", "0"}), Catch::Contains("from 1 to 64"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.radio_codes", dir.file("none.json")}),
+             Catch::StartsWith("the command line (--pipeline.radio_codes): cannot read"));
   CHECK_THAT(error_of({"--ingest.file", calls, "--producer.acks=1"}),
              Catch::Contains("always runs its producer with acks=all"));
   CHECK_THAT(error_of({"--ingest.file", calls, "--producer.lingerr.ms=1"}),
@@ -93,4 +107,32 @@ TEST_CASE("the effective configuration prints as ini text, secrets masked", "[co
   CHECK_THAT(ini, Catch::Contains("[ingest]\nenabled = true\nfile = " + calls + "\norder = time\n"));
   CHECK_THAT(ini, Catch::Contains("sasl.password = ********"));
   CHECK_THAT(ini, !Catch::Contains("hunter2"));
+}
+
+TEST_CASE("the pipeline alone needs no file; its settings and topics", "[config]") {
+  const auto config = parse({"--ingest.enabled", "false", "--kafka.topic", "calls", "--pipeline.window", "15m",
+                             "--pipeline.stats_topic", "counts", "--consumer.fetch.wait.max.ms=50"})
+                          .config;
+  CHECK(config.pipeline.window == std::chrono::minutes(15));
+  CHECK(config.pipeline.allowed_lateness == std::chrono::hours(1));
+  CHECK(sfcrimed::dlq_topic(config) == "calls.dlq");
+  CHECK(sfcrimed::stats_topic(config) == "counts");
+  CHECK(sfcrimed::state_topic(config) == "calls.state");
+  CHECK(sfcrimed::kafka::setting_or(config.consumer, "fetch.wait.max.ms", "") == "50");
+  CHECK(sfcrimed::kafka::setting_or(config.consumer, "enable.auto.commit", "") == "false");
+}
+
+TEST_CASE("durations read and print in their shortest exact form", "[config]") {
+  using std::chrono::milliseconds;
+  CHECK(sfcrimed::parse_duration("1h") == milliseconds(3'600'000));
+  CHECK(sfcrimed::parse_duration("90") == milliseconds(90'000));
+  CHECK(sfcrimed::parse_duration("250ms") == milliseconds(250));
+  CHECK(sfcrimed::parse_duration("2d") == milliseconds(172'800'000));
+  CHECK_FALSE(sfcrimed::parse_duration("h"));
+  CHECK_FALSE(sfcrimed::parse_duration("1 h"));
+  CHECK_FALSE(sfcrimed::parse_duration("-1s"));
+  CHECK(sfcrimed::format_duration(milliseconds(3'600'000)) == "1h");
+  CHECK(sfcrimed::format_duration(milliseconds(90'000)) == "90s");
+  CHECK(sfcrimed::format_duration(milliseconds(1500)) == "1500ms");
+  CHECK(sfcrimed::format_duration(milliseconds(0)) == "0");
 }

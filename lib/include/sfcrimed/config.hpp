@@ -4,7 +4,9 @@
 // the same name in both places: `[ingest] rate = 500` in the file is `--ingest.rate 500`
 // on the command line. etc/sfcrimed.ini documents them all.
 
+#include <chrono>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -42,6 +44,17 @@ struct IngestConfig {
 
 struct PipelineConfig {
   bool enabled = true;
+  int threads = 2;                 // consumer threads, each with its share of the partitions
+  std::string group = "sfcrimed";  // the consumer group, and the prefix of transactional ids
+  std::chrono::seconds window{3600};
+  std::chrono::seconds allowed_lateness{3600};
+  std::chrono::milliseconds commit_interval{1000};   // how often results and offsets commit
+  std::chrono::milliseconds emit_interval{0};        // open windows' counts this often; 0: closed ones only
+  std::chrono::milliseconds progress_interval{10000};  // the progress log line; 0: none
+  std::string radio_codes;  // the radio-code table file; empty: the built-in etc/radio_codes.json
+  std::string dlq_topic;    // the topic names; empty: <kafka.topic>.dlq, .stats, .state
+  std::string stats_topic;
+  std::string state_topic;
 };
 
 struct MetricsConfig {
@@ -54,6 +67,7 @@ struct Config {
   IngestConfig ingest;
   kafka::Settings producer;  // librdkafka producer properties, defaults first
   PipelineConfig pipeline;
+  kafka::Settings consumer;  // librdkafka consumer properties, defaults first
   MetricsConfig metrics;
   log::Level log_level = log::Level::info;
   bool drain = false;
@@ -72,6 +86,16 @@ Invocation parse_invocation(int argc, const char* const* argv);
 
 // The librdkafka producer properties sfcrimed sets before the [producer] section.
 kafka::Settings default_producer_settings();
+
+// The topics the pipeline writes, by their configured or derived names.
+std::string dlq_topic(const Config& config);
+std::string stats_topic(const Config& config);
+std::string state_topic(const Config& config);
+
+// "1h", "90s", "250ms", "0" (a bare number is seconds); nothing when it is not a duration.
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// The shortest exact form: 3600000 ms is "1h", 1500 ms is "1500ms".
+std::string format_duration(std::chrono::milliseconds duration);
 
 // The effective configuration as ini text, secrets masked (--print-config, start-up log).
 std::string to_ini(const Config& config);

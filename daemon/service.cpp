@@ -1,14 +1,17 @@
-// The sfcrimed service: configuration, metrics endpoint, the ingest thread, and signals
-// on a Boost.Asio loop in the main thread.
+// The sfcrimed service: configuration, metrics endpoint, the ingest thread, the
+// pipeline's threads, and signals and the progress timer on a Boost.Asio loop in the
+// main thread.
 //
 // Signals: SIGTERM or SIGINT stops the ingest (what is in flight is flushed and
-// accounted for) and exits; a second one exits at once. SIGHUP is logged and otherwise
+// accounted for) and the pipeline (its work so far committed), and exits; a second one
+// exits at once (nothing is lost: the pipeline resumes from its last commit). SIGHUP is logged and otherwise
 // ignored: logs go to stderr (journald under systemd), so there is no file to reopen, and
 // configuration changes take effect by restart.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -22,6 +25,8 @@
 #include "sfcrimed/ingest.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/metrics.hpp"
+#include "sfcrimed/pipeline.hpp"
+#include "sfcrimed/radio_codes.hpp"
 #include "sfcrimed/version.hpp"
 
 namespace sfcrimed::daemon {
@@ -91,13 +96,17 @@ int run_service(int argc, const char* const* argv) {
   log::set_level(config.log_level);
   log::info("sfcrimed", version() + " starting" + (config.file.empty() ? "" : ", configuration " + config.file));
   log_config(config);
-  if (config.pipeline.enabled) {
-    log::warning("sfcrimed",
-                 "the statistics pipeline is not part of this version yet; running the ingest only "
-                 "(set pipeline.enabled = false to silence this)");
-  }
 
   Metrics metrics;
+  std::optional<Pipeline> pipeline;
+  if (config.pipeline.enabled) {
+    try {
+      pipeline.emplace(config, metrics);
+    } catch (const RadioCodesError& e) {
+      std::cerr << "sfcrimed: configuration error: " << e.what() << "\n";
+      return kExitConfig;
+    }
+  }
   if (!config.metrics.listen.empty()) {
     try {
       metrics.serve(config.metrics.listen);
@@ -112,9 +121,28 @@ int run_service(int argc, const char* const* argv) {
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::stop_source stop;
   int signals_seen = 0;
-  bool ingest_done = false;
-  std::optional<IngestReport> report;
+  // Main-thread state, changed only by handlers on the loop.
+  bool ingest_running = config.ingest.enabled;
+  bool pipeline_running = config.pipeline.enabled;
+  std::optional<IngestReport> ingest_report;
+  std::optional<PipelineReport> pipeline_report;
   int exit_status = 0;
+  const auto stop_when_done = [&] {
+    if (!ingest_running && !pipeline_running) {
+      io.stop();
+    }
+  };
+  // A part finished. A failure ends the run; so does the pipeline's end (drained or
+  // stopped), and the ingest's end with --drain when there is no pipeline to wait for.
+  const auto finished = [&](int status, bool ends_the_run) {
+    if (status != 0 && exit_status == 0) {
+      exit_status = status;
+    }
+    if (status != 0 || ends_the_run) {
+      stop.request_stop();
+    }
+    stop_when_done();
+  };
 
   std::function<void(const boost::system::error_code&, int)> on_signal = [&](const boost::system::error_code& error,
                                                                              int number) {
@@ -127,51 +155,96 @@ int run_service(int argc, const char* const* argv) {
       log::notice("sfcrimed",
                   std::string(number == SIGINT ? "SIGINT" : "SIGTERM") + ": stopping (a second signal exits at once)");
       stop.request_stop();
-      if (ingest_done) {
-        io.stop();
-      }
+      stop_when_done();
     } else {
-      log::warning("sfcrimed", "second signal: exiting now, without waiting for delivery reports");
+      log::warning("sfcrimed", "second signal: exiting now, without waiting for Kafka");
       std::_Exit(128 + number);
     }
     signals.async_wait(on_signal);
   };
   signals.async_wait(on_signal);
 
-  // The ingest (configuration guarantees it is enabled while there is no pipeline).
-  std::jthread ingest_thread([&] {
-    int status = 0;
-    std::optional<IngestReport> result;
-    try {
-      Ingest ingest(config, metrics);
-      result = ingest.run(stop.get_token());
-      status = result->failed > 0 || result->sent != result->acked + result->failed ? kExitFailed : 0;
-    } catch (const CallFileError& e) {
-      log::error("ingest", e.what());
-      status = kExitDataError;
-    } catch (const std::exception& e) {
-      log::error("ingest", std::string("cannot replay into Kafka at ") + config.kafka.bootstrap + ": " + e.what());
-      status = kExitUnavailable;
+  boost::asio::steady_timer progress(io);
+  std::function<void(const boost::system::error_code&)> on_progress = [&](const boost::system::error_code& error) {
+    if (error) {
+      return;
     }
-    boost::asio::post(io, [&, status, result] {
-      ingest_done = true;
-      report = result;
-      exit_status = status;
-      if (config.drain || stop.stop_requested() || status != 0) {
-        io.stop();
+    log::info("progress", pipeline->progress_line());
+    progress.expires_after(config.pipeline.progress_interval);
+    progress.async_wait(on_progress);
+  };
+  if (pipeline && config.pipeline.progress_interval.count() > 0) {
+    progress.expires_after(config.pipeline.progress_interval);
+    progress.async_wait(on_progress);
+  }
+
+  std::jthread pipeline_thread;
+  if (pipeline) {
+    if (config.drain && !config.ingest.enabled) {
+      pipeline->drain_to_current_end();
+    }
+    pipeline_thread = std::jthread([&] {
+      int status = 0;
+      std::optional<PipelineReport> result;
+      try {
+        result = pipeline->run(stop.get_token());
+      } catch (const std::exception& e) {
+        log::error("pipeline", std::string("stopped: ") + e.what() + " (Kafka at " + config.kafka.bootstrap + ")");
+        status = kExitUnavailable;
       }
+      boost::asio::post(io, [&, status, result] {
+        pipeline_running = false;
+        pipeline_report = result;
+        progress.cancel();
+        finished(status, true);
+      });
     });
-  });
+  }
+
+  std::jthread ingest_thread;
+  if (config.ingest.enabled) {
+    ingest_thread = std::jthread([&] {
+      int status = 0;
+      std::optional<IngestReport> result;
+      try {
+        Ingest ingest(config, metrics);
+        result = ingest.run(stop.get_token());
+        status = result->failed > 0 || result->sent != result->acked + result->failed ? kExitFailed : 0;
+      } catch (const CallFileError& e) {
+        log::error("ingest", e.what());
+        status = kExitDataError;
+      } catch (const std::exception& e) {
+        log::error("ingest", std::string("cannot replay into Kafka at ") + config.kafka.bootstrap + ": " + e.what());
+        status = kExitUnavailable;
+      }
+      if (status == 0 && config.drain && pipeline) {
+        pipeline->drain_to_current_end();  // everything is in the topic now
+      }
+      boost::asio::post(io, [&, status, result] {
+        ingest_running = false;
+        ingest_report = result;
+        finished(status, config.drain && !config.pipeline.enabled);
+      });
+    });
+  }
 
   io.run();
   stop.request_stop();
-  ingest_thread.join();
+  if (ingest_thread.joinable()) {
+    ingest_thread.join();
+  }
+  if (pipeline_thread.joinable()) {
+    pipeline_thread.join();
+  }
   io.restart();
-  io.poll();  // the ingest thread's last post, if the loop stopped before it ran
+  io.poll();  // the threads' last posts, if the loop stopped before they ran
   if (config.drain) {
     std::string summary = "{";
-    if (report) {
-      summary += "\"ingest\":" + report->to_json();
+    if (ingest_report) {
+      summary += "\"ingest\":" + ingest_report->to_json();
+    }
+    if (pipeline_report) {
+      summary += std::string(summary.size() > 1 ? "," : "") + "\"pipeline\":" + pipeline_report->to_json();
     }
     std::cout << summary << "}" << std::endl;
   }

@@ -59,10 +59,11 @@ const KafkaSection& consumer_section() {
 }
 
 // Properties that other settings set, and the setting to use instead.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kPropertiesSetElsewhere = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kPropertiesSetElsewhere = {{
     {"bootstrap.servers", "kafka.bootstrap"},
     {"group.id", "pipeline.group"},
     {"transactional.id", "pipeline.group (each pipeline thread has its own id made from it)"},
+    {"group.instance.id", "pipeline.group (each pipeline thread is a static member named from it)"},
 }};
 
 // Where each setting's value came from, for error messages.
@@ -235,8 +236,9 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "print-config", "print the effective configuration (defaults < file < command line) and exit")(
           "check-config", "check the configuration and the files it names, then exit (0: good, 78: not)")(
           "drain", po::bool_switch(&config.drain),
-          "exit once the work is done (the ingest: every record acknowledged), printing a JSON summary as the "
-          "last line of stdout; exit 0 only when nothing failed");
+          "exit once the work is done: the ingest's records all acknowledged, then the pipeline consumed to the "
+          "calls topic's end offsets as of then, every window flushed to the stats topic; prints a JSON summary "
+          "as the last line of stdout and exits 0 only when nothing failed");
 
   std::string order = "time";
   std::string on_error = "skip";

@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <stdexcept>
+#include <thread>
 
 namespace sfcrimed::kafka {
 
@@ -29,7 +30,7 @@ int partition_count(RdKafka::Handle& client, const std::string& topic, std::chro
 }
 
 bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions,
-                  std::chrono::milliseconds timeout) {
+                  std::chrono::milliseconds timeout, const Settings& topic_configs) {
   if (partition_count(client, topic, timeout) > 0) {
     return false;
   }
@@ -39,6 +40,11 @@ bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partiti
       rd_kafka_NewTopic_new(topic.c_str(), partitions, -1, error, sizeof error), &rd_kafka_NewTopic_destroy);
   if (!new_topic) {
     throw std::runtime_error("cannot create topic '" + topic + "': " + error);
+  }
+  for (const auto& [name, value] : topic_configs) {
+    if (rd_kafka_NewTopic_set_config(new_topic.get(), name.c_str(), value.c_str()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      throw std::runtime_error("cannot create topic '" + topic + "' with " + name + "=" + value);
+    }
   }
   std::unique_ptr<rd_kafka_queue_t, decltype(&rd_kafka_queue_destroy)> queue(rd_kafka_queue_new(rk),
                                                                              &rd_kafka_queue_destroy);
@@ -64,6 +70,15 @@ bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partiti
       const char* why = rd_kafka_topic_result_error_string(results[i]);
       throw std::runtime_error("creating topic '" + topic + "': " + (why != nullptr ? why : rd_kafka_err2str(err)));
     }
+  }
+  // The controller has it; wait until the brokers' metadata shows it too, so that what
+  // the caller does next (produce, read its partition count) finds it.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (partition_count(client, topic, timeout) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("created topic '" + topic + "', but the brokers do not show it in time");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;
 }

@@ -31,12 +31,86 @@ IngestMetrics make_ingest_metrics(prometheus::Registry& registry) {
           speedup.Add({})};
 }
 
+PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
+  auto& records = prometheus::BuildCounter()
+                      .Name("sfcrimed_pipeline_records_total")
+                      .Help(
+                          "Calls-topic records the pipeline handled, by outcome: consumed (read), parsed (well-formed), "
+                          "malformed (to the dead-letter topic), duplicate, late (behind the watermark), aggregated "
+                          "(counted in a window)")
+                      .Register(registry);
+  auto& windows = prometheus::BuildCounter()
+                      .Name("sfcrimed_pipeline_windows_closed_total")
+                      .Help("Windows closed by the watermark, per partition share, their final counts emitted")
+                      .Register(registry);
+  auto& stats = prometheus::BuildCounter()
+                    .Name("sfcrimed_pipeline_stats_messages_total")
+                    .Help("Messages written to the stats topic (final and open-window counts)")
+                    .Register(registry);
+  auto& transactions = prometheus::BuildCounter()
+                           .Name("sfcrimed_pipeline_transactions_total")
+                           .Help("Kafka transactions of the pipeline (results, dead letters and offsets), by outcome")
+                           .Register(registry);
+  auto& latency = prometheus::BuildHistogram()
+                      .Name("sfcrimed_pipeline_latency_seconds")
+                      .Help("From a call's Kafka timestamp to its application to the window state")
+                      .Register(registry);
+  auto& emit = prometheus::BuildHistogram()
+                   .Name("sfcrimed_pipeline_window_emit_seconds")
+                   .Help("From a window's close (the watermark passing its end) to its final counts committed")
+                   .Register(registry);
+  auto& batch = prometheus::BuildHistogram()
+                    .Name("sfcrimed_pipeline_transaction_records")
+                    .Help("Calls-topic records per pipeline transaction")
+                    .Register(registry);
+  auto& threads = prometheus::BuildGauge()
+                      .Name("sfcrimed_pipeline_threads")
+                      .Help("pipeline.threads: consumer threads of the pipeline")
+                      .Register(registry);
+  return {records.Add({{"outcome", "consumed"}}),
+          records.Add({{"outcome", "parsed"}}),
+          records.Add({{"outcome", "malformed"}}),
+          records.Add({{"outcome", "duplicate"}}),
+          records.Add({{"outcome", "late"}}),
+          records.Add({{"outcome", "aggregated"}}),
+          windows.Add({}),
+          stats.Add({}),
+          transactions.Add({{"outcome", "committed"}}),
+          transactions.Add({{"outcome", "aborted"}}),
+          latency.Add({}, latency_buckets()),
+          emit.Add({}, latency_buckets()),
+          batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000}),
+          prometheus::BuildGauge()
+              .Name("sfcrimed_pipeline_consumer_lag_records")
+              .Help("Records between the pipeline's position and the end of each calls-topic partition it owns")
+              .Register(registry),
+          prometheus::BuildGauge()
+              .Name("sfcrimed_pipeline_open_windows")
+              .Help("Windows not closed yet, per calls-topic partition owned")
+              .Register(registry),
+          prometheus::BuildGauge()
+              .Name("sfcrimed_pipeline_state_entries")
+              .Help("Counts and remembered crime_ids held in the window state, per calls-topic partition owned")
+              .Register(registry),
+          threads.Add({})};
+}
+
 }  // namespace
+
+prometheus::Histogram::BucketBoundaries latency_buckets() {
+  prometheus::Histogram::BucketBoundaries bounds;
+  double bound = 0.0005;
+  for (int i = 0; i < 26; ++i) {
+    bounds.push_back(bound);
+    bound *= 1.5;
+  }
+  return bounds;
+}
 
 Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
 
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
-    : ingest(make_ingest_metrics(*registry)), registry_(std::move(registry)) {}
+    : ingest(make_ingest_metrics(*registry)), pipeline(make_pipeline_metrics(*registry)), registry_(std::move(registry)) {}
 
 Metrics::~Metrics() = default;
 

@@ -43,22 +43,70 @@ Producer::Producer(const Settings& settings, FailureHandler on_failure)
 
 Producer::~Producer() = default;
 
-void Producer::produce(const std::string& topic, std::string_view key, std::string_view value) {
+void Producer::produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
+                       const Headers& headers) {
   for (;;) {
-    const RdKafka::ErrorCode err =
-        producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                           const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr);
+    // librdkafka owns the headers once produce() succeeds, and only then.
+    RdKafka::Headers* kafka_headers = nullptr;
+    if (!headers.empty()) {
+      kafka_headers = RdKafka::Headers::create();
+      for (const auto& [name, header_value] : headers) {
+        kafka_headers->add(name, header_value);
+      }
+    }
+    const RdKafka::ErrorCode err = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
+                                                      const_cast<char*>(value.data()), value.size(), key.data(),
+                                                      key.size(), 0, kafka_headers, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) {
       queued_.fetch_add(1, std::memory_order_release);
       producer_->poll(0);
       return;
     }
+    delete kafka_headers;
     if (err != RdKafka::ERR__QUEUE_FULL) {
       throw std::runtime_error("cannot produce to topic '" + topic + "': " + RdKafka::err2str(err));
     }
     // The local queue is full: let deliveries complete, then try again.
     producer_->poll(100);
   }
+}
+
+namespace {
+
+// Throws TransactionError for a failed transaction call (and frees librdkafka's error).
+void check_transaction(RdKafka::Error* error, const char* what) {
+  if (error == nullptr) {
+    return;
+  }
+  const std::unique_ptr<RdKafka::Error> owned(error);
+  throw TransactionError(std::string(what) + ": " + owned->str(), owned->txn_requires_abort());
+}
+
+int milliseconds(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }
+
+}  // namespace
+
+void Producer::init_transactions(std::chrono::milliseconds timeout) {
+  check_transaction(producer_->init_transactions(milliseconds(timeout)), "cannot initialise transactions");
+}
+
+void Producer::begin_transaction() {
+  check_transaction(producer_->begin_transaction(), "cannot begin a transaction");
+}
+
+void Producer::send_offsets_to_transaction(const std::vector<RdKafka::TopicPartition*>& offsets,
+                                           const RdKafka::ConsumerGroupMetadata& group,
+                                           std::chrono::milliseconds timeout) {
+  check_transaction(producer_->send_offsets_to_transaction(offsets, &group, milliseconds(timeout)),
+                    "cannot add the consumer offsets to the transaction");
+}
+
+void Producer::commit_transaction(std::chrono::milliseconds timeout) {
+  check_transaction(producer_->commit_transaction(milliseconds(timeout)), "cannot commit the transaction");
+}
+
+void Producer::abort_transaction(std::chrono::milliseconds timeout) {
+  check_transaction(producer_->abort_transaction(milliseconds(timeout)), "cannot abort the transaction");
 }
 
 void Producer::poll(std::chrono::milliseconds timeout) { producer_->poll(static_cast<int>(timeout.count())); }

@@ -17,6 +17,15 @@ TEST_CASE("the project's own table describes the 19 codes, two of them as Cancel
   CHECK(table.describe("22") == "Cancel");
 }
 
+TEST_CASE("the built-in table is etc/radio_codes.json", "[radio_codes]") {
+  const auto builtin = RadioCodes::builtin();
+  const auto file = RadioCodes::load(std::string(SFCRIMED_SOURCE_DIR) + "/etc/radio_codes.json");
+  CHECK(builtin.size() == file.size());
+  for (const char* code : {"HAN", "GOA", "CAN", "22", "ADV"}) {
+    CHECK(builtin.describe(code) == file.describe(code));
+  }
+}
+
 TEST_CASE("a code the table lacks has no description (the left join keeps the call)", "[radio_codes]") {
   const auto table = RadioCodes::parse(R"([{"description": "Handled", "disposition_code": "HAN"}])", "inline");
   CHECK(table.describe("HAN") == "Handled");

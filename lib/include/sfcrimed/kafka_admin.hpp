@@ -6,15 +6,19 @@
 #include <chrono>
 #include <string>
 
+#include "sfcrimed/kafka_settings.hpp"
+
 namespace sfcrimed::kafka {
 
 // The topic's partition count; 0 when the cluster has no such topic. Throws
 // std::runtime_error when the cluster does not answer within `timeout`.
 int partition_count(RdKafka::Handle& client, const std::string& topic, std::chrono::milliseconds timeout);
 
-// Makes sure `topic` exists: creates it with `partitions` partitions and the broker's
-// default replication factor when it is missing. Returns true when it created the topic.
-// Throws std::runtime_error (the broker's reason) when it can do neither.
-bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions, std::chrono::milliseconds timeout);
+// Makes sure `topic` exists: creates it with `partitions` partitions, the broker's
+// default replication factor and `topic_configs` (e.g. cleanup.policy=compact) when it is
+// missing. Returns true when it created the topic. Throws std::runtime_error (the
+// broker's reason) when it can do neither.
+bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions, std::chrono::milliseconds timeout,
+                  const Settings& topic_configs = {});
 
 }  // namespace sfcrimed::kafka

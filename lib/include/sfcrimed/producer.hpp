@@ -10,6 +10,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "sfcrimed/kafka_settings.hpp"
 
@@ -21,6 +23,20 @@ struct DeliveryCounts {
   std::uint64_t failed = 0;  // given up on: timed out, refused, ...
   [[nodiscard]] std::uint64_t in_flight() const { return queued - acked - failed; }
 };
+
+// A transaction call that failed. `abortable`: abort the transaction and start again
+// from the last committed state; otherwise the producer cannot go on (fenced by a newer
+// instance with the same transactional.id, or a fatal error).
+class TransactionError : public std::runtime_error {
+ public:
+  TransactionError(const std::string& what, bool abortable) : std::runtime_error(what), abortable_(abortable) {}
+  [[nodiscard]] bool abortable() const noexcept { return abortable_; }
+
+ private:
+  bool abortable_;
+};
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 class Producer {
  public:
@@ -36,7 +52,23 @@ class Producer {
   // Queues one message (key and value are copied by librdkafka). While librdkafka's
   // queue is full it serves delivery reports and retries, so nothing is dropped;
   // throws std::runtime_error on any other refusal (unknown topic, message too large).
-  void produce(const std::string& topic, std::string_view key, std::string_view value);
+  void produce(const std::string& topic, std::string_view key, std::string_view value) {
+    produce(topic, RdKafka::Topic::PARTITION_UA, key, value, {});
+  }
+  // The same to a given partition (PARTITION_UA: by the key), with headers.
+  void produce(const std::string& topic, std::int32_t partition, std::string_view key, std::string_view value,
+               const Headers& headers);
+
+  // Kafka transactions (the settings must include transactional.id). Each throws
+  // TransactionError with librdkafka's reason.
+  void init_transactions(std::chrono::milliseconds timeout);
+  void begin_transaction();
+  // Commits `offsets` (next offsets to read) for the consumer whose group metadata is given,
+  // as part of the transaction.
+  void send_offsets_to_transaction(const std::vector<RdKafka::TopicPartition*>& offsets,
+                                   const RdKafka::ConsumerGroupMetadata& group, std::chrono::milliseconds timeout);
+  void commit_transaction(std::chrono::milliseconds timeout);
+  void abort_transaction(std::chrono::milliseconds timeout);
 
   // Serves delivery reports for up to `timeout`.
   void poll(std::chrono::milliseconds timeout);

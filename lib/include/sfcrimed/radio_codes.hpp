@@ -27,6 +27,8 @@ class RadioCodes {
   // Reads `path`; throws RadioCodesError (missing, not JSON, an entry without both
   // strings, a code given twice with different descriptions).
   static RadioCodes load(const std::string& path);
+  // The project's own table, etc/radio_codes.json as it was when sfcrimed was built.
+  static RadioCodes builtin();
   // The same from JSON text; `origin` names it in errors.
   static RadioCodes parse(std::string_view json, const std::string& origin);
 

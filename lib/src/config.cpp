@@ -175,12 +175,16 @@ bool is_secret(const std::string& key) {
 
 }  // namespace
 
-kafka::Settings default_producer_settings() {
-  kafka::Settings settings = producer_section().fixed;
-  const kafka::Settings& documented = producer_section().documented;
-  settings.insert(settings.end(), documented.begin(), documented.end());
+namespace {
+kafka::Settings defaults_of(const KafkaSection& section) {
+  kafka::Settings settings = section.fixed;
+  settings.insert(settings.end(), section.documented.begin(), section.documented.end());
   return settings;
 }
+}  // namespace
+
+kafka::Settings default_producer_settings() { return defaults_of(producer_section()); }
+kafka::Settings default_consumer_settings() { return defaults_of(consumer_section()); }
 
 std::string dlq_topic(const Config& config) {
   return config.pipeline.dlq_topic.empty() ? config.kafka.topic + ".dlq" : config.pipeline.dlq_topic;

@@ -1,7 +1,6 @@
 #include "sfcrimed/record.hpp"
 
 #include <chrono>
-#include <cstdio>
 
 namespace sfcrimed {
 namespace {
@@ -67,11 +66,23 @@ std::string format_wall_time(WallSeconds seconds) {
   const auto day = std::chrono::floor<std::chrono::days>(instant);
   const std::chrono::year_month_day date{day};
   const std::chrono::hh_mm_ss time{instant - day};
-  char text[64];  // room for any year the types can hold, which keeps -Wformat-truncation quiet
-  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02ld:%02ld:%02ld", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<long>(time.hours().count()), static_cast<long>(time.minutes().count()),
-                static_cast<long>(time.seconds().count()));
+  // By hand rather than snprintf: the pipeline writes two of these per stats message.
+  std::string text = "0000-00-00T00:00:00";
+  const auto put = [&text](std::size_t end, long value, std::size_t width) {
+    for (std::size_t i = 0; i < width; ++i, value /= 10) {
+      text[end - i] = static_cast<char>('0' + value % 10);
+    }
+  };
+  put(6, static_cast<long>(static_cast<unsigned>(date.month())), 2);
+  put(9, static_cast<long>(static_cast<unsigned>(date.day())), 2);
+  put(12, static_cast<long>(time.hours().count()), 2);
+  put(15, static_cast<long>(time.minutes().count()), 2);
+  put(18, static_cast<long>(time.seconds().count()), 2);
+  const int year = static_cast<int>(date.year());
+  if (year < 0 || year > 9999) {
+    return std::to_string(year) + text.substr(4);  // outside the format, but still readable
+  }
+  put(3, year, 4);
   return text;
 }
 

@@ -86,6 +86,8 @@ Invocation parse_invocation(int argc, const char* const* argv);
 
 // The librdkafka producer properties sfcrimed sets before the [producer] section.
 kafka::Settings default_producer_settings();
+// The same for the pipeline's consumers, before the [consumer] section.
+kafka::Settings default_consumer_settings();
 
 // The topics the pipeline writes, by their configured or derived names.
 std::string dlq_topic(const Config& config);

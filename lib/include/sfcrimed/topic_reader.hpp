@@ -1,0 +1,40 @@
+#pragma once
+// Reading a whole topic, from its first message to its end as of now: what `sfcrimed
+// stats` does with the stats and dead-letter topics, and what the pipeline will do to
+// recover its window state. No consumer group: nothing is committed, nothing is left behind.
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "sfcrimed/kafka_settings.hpp"
+
+namespace sfcrimed::kafka {
+
+// The cluster has no such topic; the message names the topic and the brokers.
+class NoSuchTopic : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Hands every message of `topic` (of its partition `only_partition` when given) to
+// `on_message`, in offset order within each partition, until every partition read has
+// reached its end; returns how many it handed over. `settings` needs bootstrap.servers.
+//
+// Reads with isolation.level=read_committed: the end is the last stable offset (an open
+// transaction's messages are not waited for), and messages of aborted transactions are
+// never handed over. An empty partition is at its end at once.
+//
+// Throws NoSuchTopic when the topic does not exist, std::runtime_error when the end is
+// not reached within `timeout` (counted from the call) or the partition does not exist,
+// SettingError for a setting librdkafka refuses; what on_message throws passes through.
+std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
+                          const std::function<void(const RdKafka::Message&)>& on_message,
+                          std::chrono::milliseconds timeout, std::optional<std::int32_t> only_partition = {});
+
+}  // namespace sfcrimed::kafka

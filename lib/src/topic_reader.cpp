@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <iterator>
 #include <memory>
 #include <vector>
 
@@ -60,11 +61,12 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
   // which the broker holds back up to fetch.wait.max.ms for new messages: 50 ms instead
   // of the default 500 reads a small topic in 0.2 s instead of 1.5 (`settings` may set another).
   Settings reader_settings = {{"fetch.wait.max.ms", "50"}};
-  reader_settings.insert(reader_settings.end(), settings.begin(), settings.end());
+  // Without a group.id the plain consumer has nowhere to commit offsets to, so one in
+  // `settings` (shared with a group consumer, say) is left out.
+  std::copy_if(settings.begin(), settings.end(), std::back_inserter(reader_settings),
+               [](const auto& setting) { return setting.first != "group.id"; });
   reader_settings.emplace_back("isolation.level", "read_committed");
   reader_settings.emplace_back("enable.partition.eof", "true");
-  // The plain consumer's own offset commits (a topic property), in case settings name a group.
-  reader_settings.emplace_back("auto.commit.enable", "false");
   const auto conf = make_conf(reader_settings);
   std::string error;
   const std::unique_ptr<RdKafka::Consumer> consumer(RdKafka::Consumer::create(conf.get(), error));

@@ -16,6 +16,9 @@ int sample_command(int argc, const char* const* argv);
 // `sfcrimed consume --bootstrap HOST:PORT --topic T ...`
 int consume_command(int argc, const char* const* argv);
 
+// `sfcrimed stats --bootstrap HOST:PORT --topic T ...`
+int stats_command(int argc, const char* const* argv);
+
 // Parses a subcommand's options into `vm`. Returns the status to exit with when the
 // command should not go on: 0 after printing --help, kExitUsage after saying what is wrong.
 std::optional<int> parse_subcommand(const char* name, const boost::program_options::options_description& options,
@@ -25,6 +28,6 @@ std::optional<int> parse_subcommand(const char* name, const boost::program_optio
 inline constexpr int kExitFailed = 1;        // something was lost or refused on the way
 inline constexpr int kExitUsage = 64;        // EX_USAGE: a command's arguments are wrong
 inline constexpr int kExitDataError = 65;    // EX_DATAERR: the input file cannot be read as calls
-inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Kafka or the metrics port cannot be used
+inline constexpr int kExitUnavailable = 69;  // EX_UNAVAILABLE: Kafka, a topic or the metrics port cannot be used
 
 }  // namespace sfcrimed::daemon

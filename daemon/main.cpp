@@ -3,6 +3,7 @@
 //   sfcrimed [--config FILE] [SETTINGS...]     the service (see --help)
 //   sfcrimed sample --records N --seed S --out FILE
 //   sfcrimed consume --bootstrap HOST:PORT --topic T [...]
+//   sfcrimed stats --bootstrap HOST:PORT --topic T [...]
 
 #include <boost/program_options.hpp>
 #include <iostream>
@@ -38,6 +39,9 @@ int main(int argc, char** argv) {
   }
   if (command == "consume") {
     return sfcrimed::daemon::consume_command(argc - 1, argv + 1);
+  }
+  if (command == "stats") {
+    return sfcrimed::daemon::stats_command(argc - 1, argv + 1);
   }
   return sfcrimed::daemon::run_service(argc, argv);
 }

@@ -35,7 +35,8 @@ namespace {
 constexpr const char* kUsage =
     "Usage: sfcrimed [--config FILE] [--drain] [--SECTION.KEY VALUE ...]\n"
     "       sfcrimed sample --records N [--seed S] --out FILE\n"
-    "       sfcrimed consume --bootstrap HOST:PORT --topic T [--from-beginning] [...]\n\n"
+    "       sfcrimed consume --bootstrap HOST:PORT --topic T [--from-beginning] [...]\n"
+    "       sfcrimed stats --bootstrap HOST:PORT --topic T [--json] [--windows] [...]\n\n"
     "Replays San Francisco police calls for service into Kafka (the ingest thread) and turns them into\n"
     "live crime statistics. Settings come from the defaults, then the ini file (--config, see\n"
     "etc/sfcrimed.ini), then the command line, where [ingest] rate = 500 is --ingest.rate 500.\n\n"

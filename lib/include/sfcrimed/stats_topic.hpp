@@ -37,7 +37,7 @@ struct StatsEntry {
   StatsMetric metric = StatsMetric::crime_type;
   WallSeconds window_start = 0;
   WallSeconds window_end = 0;
-  std::string name;        // the crime type, or the disposition code
+  std::string name;  // the crime type, or the disposition code
   std::int32_t partition = 0;
   std::uint64_t count = 0;
   std::optional<std::string> description;  // dispositions only; nothing: not in the table

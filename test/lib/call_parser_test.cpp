@@ -40,6 +40,54 @@ TEST_CASE("unknown fields, any order and escapes are fine", "[call_parser]") {
   CHECK(call.address.empty());
 }
 
+TEST_CASE("whitespace around the call is fine", "[call_parser]") {
+  CallParser parser;
+  CallView call;
+  std::string reason;
+  CHECK(parser.parse(" \n" + std::string(kGood) + "\t\r\n ", call, reason));
+  CHECK(reason.empty());
+}
+
+TEST_CASE("a field the call does not use must still be valid JSON", "[call_parser]") {
+  const std::string call(kGood.substr(0, kGood.size() - 1));
+  CallParser parser;
+  CallView view;
+  std::string reason;
+  for (const std::string_view extra :
+       {"tru", "nul", "falsey", "[1,,2]", "[1,2 3]", "[}", R"({"a" "b"})", R"({"a":1,})", R"("\q")", R"({"\q":1})",
+        R"("\ud800")", "01", "-", "1.", "1e400", "123456789012345678901234567890"}) {
+    INFO(extra);
+    CHECK_FALSE(parser.parse(call + R"(,"extra":)" + std::string(extra) + "}", view, reason));
+    CHECK_THAT(reason, Catch::StartsWith("not valid JSON"));
+  }
+  CHECK_FALSE(parser.parse(call.substr(0, call.find(R"("address")")) + R"("address":"Geary \q"})", view, reason));
+  CHECK_THAT(reason, Catch::StartsWith("not valid JSON"));
+  CHECK_FALSE(parser.parse(R"({"crime_id":"\q")" + call.substr(call.find(',')) + "}", view, reason));
+  CHECK_THAT(reason, Catch::StartsWith("not valid JSON"));
+  for (const std::string_view extra :
+       {"null", "true", "-1.5e3", "[]", "{}", R"([1,[2,{"a":[true,false,null,-0.5e-3,"\u00e9"]}],{}])"}) {
+    INFO(extra);
+    CHECK(parser.parse(call + R"(,"extra":)" + std::string(extra) + "}", view, reason));
+  }
+  // An address that is not a string is an unknown field like any other.
+  CHECK(parser.parse(call.substr(0, call.find(R"("address")")) + R"("address":[5]})", view, reason));
+  CHECK(view.address.empty());
+}
+
+TEST_CASE("nesting is refused where simdjson's limit is reached", "[call_parser]") {
+  const std::string call(kGood.substr(0, kGood.size() - 1));
+  // The call's object is one level, so 1022 arrays in a field make 1023 levels.
+  const auto nested = [&call](std::size_t arrays) {
+    return call + R"(,"extra":)" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+  };
+  CallParser parser;
+  CallView view;
+  std::string reason;
+  CHECK(parser.parse(nested(1022), view, reason));
+  CHECK_FALSE(parser.parse(nested(1023), view, reason));
+  CHECK_THAT(reason, Catch::Contains("too deep"));
+}
+
 TEST_CASE("every kind of malformed message is refused with its reason", "[call_parser]") {
   const std::string without_type = R"({"crime_id":"1","call_date_time":"2018-10-02T09:11","disposition":"HAN"})";
   const std::vector<std::pair<std::string, std::string>> cases = {
@@ -63,6 +111,9 @@ TEST_CASE("every kind of malformed message is refused with its reason", "[call_p
        "not valid JSON"},
       {std::string(std::size_t{900} * 1024, 'x'), "not a JSON object"},
       {std::string(100000, '[') + std::string(100000, ']'), "not"},
+      {std::string(kGood.substr(0, kGood.size() - 1)) + R"(,"extra":)" + std::string(5000, '[') +
+           std::string(5000, ']') + "}",
+       "not valid JSON"},
       {R"({"crime_id":"1","crime_id":"2","original_crime_type_name":"x","call_date_time":"2018-10-02T09:11",)"
        R"("disposition":"HAN"})",
        "duplicate key crime_id"},

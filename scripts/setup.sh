@@ -46,6 +46,7 @@ debian_packages=(
   openjdk-17-jre-headless maven                       # Kafka, ZooKeeper and their tools
   procps iproute2 python3                             # pgrep, ss, test helpers
   clang-format clang-tidy shellcheck                  # scripts/lint.sh
+  clang-14 libclang-rt-14-dev                         # scripts/fuzz.sh (libFuzzer)
 )
 
 install_debian_packages() {

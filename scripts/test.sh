@@ -4,8 +4,9 @@
 #           scripts/kafka.sh (KRaft, ZooKeeper, three nodes, bad input)
 #   asan    AddressSanitizer + UndefinedBehaviorSanitizer: unit and shared-broker tests
 #   tsan    ThreadSanitizer: unit and shared-broker tests
-# With the debug build, scripts/lint.sh too. Warnings are errors in every build. Real Kafka processes run on free ports and are
-# stopped at the end, also on failure.
+# With the debug build, scripts/lint.sh and 60 s of scripts/fuzz.sh (the call parser under
+# libFuzzer) too. Warnings are errors in every build. Real Kafka processes run on free
+# ports and are stopped at the end, also on failure.
 #
 # Usage: scripts/test.sh [--preset debug|asan|tsan]...   (default: all three)
 set -euo pipefail
@@ -20,7 +21,7 @@ while [[ $# -gt 0 ]]; do
       presets+=("$2")
       shift 2
       ;;
-    -h | --help) sed -n '2,11s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0" && exit 0 ;;
     *) die "unknown argument '$1' (see scripts/test.sh --help)" ;;
   esac
 done
@@ -35,6 +36,7 @@ cd "$SFCRIMED_ROOT"
 passed=0 failed=0 skipped=0 failures=()
 if [[ " ${presets[*]} " == *" debug "* ]]; then
   "$SFCRIMED_ROOT/scripts/lint.sh" || failures+=(lint)
+  "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || failures+=(fuzz)
 fi
 for preset in "${presets[@]}"; do
   # The sanitizer builds skip the cluster tests: those test scripts/kafka.sh, not our

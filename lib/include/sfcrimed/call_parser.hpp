@@ -2,7 +2,8 @@
 // Parses one call as it travels in a Kafka message (compact JSON, any field order) and
 // decides whether it is well-formed: a JSON object with non-empty string crime_id,
 // original_crime_type_name, disposition and call_date_time, the last a real date-time.
-// Unknown extra fields are fine. Errors are values: a reason, never an exception.
+// Unknown extra fields are fine, but they too must be valid JSON. Errors are values: a
+// reason, never an exception.
 
 #include <simdjson.h>
 

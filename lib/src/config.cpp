@@ -370,8 +370,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
 
   // librdkafka properties: fixed ones, documented ones (default, file or command line),
   // then pass-through ones from the file, then from the command line (the last one wins).
-  for (const auto& [section, out] : {std::pair{&producer_section(), &config.producer},
-                                     std::pair{&consumer_section(), &config.consumer}}) {
+  for (const auto& [section, out] :
+       {std::pair{&producer_section(), &config.producer}, std::pair{&consumer_section(), &config.consumer}}) {
     *out = section->fixed;
     for (const auto& [property, value] : section->documented) {
       const std::string name = std::string(section->name) + "." + property;
@@ -390,8 +390,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
       }
     }
   }
-  for (const auto& [section, settings_in] : {std::pair{"producer.", &config.producer},
-                                             std::pair{"consumer.", &config.consumer}}) {
+  for (const auto& [section, settings_in] :
+       {std::pair{"producer.", &config.producer}, std::pair{"consumer.", &config.consumer}}) {
     try {
       kafka::make_conf(*settings_in);
     } catch (const kafka::SettingError& e) {
@@ -430,8 +430,7 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   if (config.pipeline.group.empty()) {
     bad(sources, "pipeline.group", "must not be empty");
   }
-  if (config.pipeline.enabled && !config.pipeline.radio_codes.empty() &&
-      !std::ifstream(config.pipeline.radio_codes)) {
+  if (config.pipeline.enabled && !config.pipeline.radio_codes.empty() && !std::ifstream(config.pipeline.radio_codes)) {
     bad(sources, "pipeline.radio_codes",
         "cannot read '" + config.pipeline.radio_codes + "' (" + std::generic_category().message(errno) + ")");
   }

@@ -29,8 +29,8 @@ int partition_count(RdKafka::Handle& client, const std::string& topic, std::chro
   return 0;
 }
 
-bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions,
-                  std::chrono::milliseconds timeout, const Settings& topic_configs) {
+bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions, std::chrono::milliseconds timeout,
+                  const Settings& topic_configs) {
   if (partition_count(client, topic, timeout) > 0) {
     return false;
   }

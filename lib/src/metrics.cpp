@@ -32,13 +32,14 @@ IngestMetrics make_ingest_metrics(prometheus::Registry& registry) {
 }
 
 PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
-  auto& records = prometheus::BuildCounter()
-                      .Name("sfcrimed_pipeline_records_total")
-                      .Help(
-                          "Calls-topic records the pipeline handled, by outcome: consumed (read), parsed (well-formed), "
-                          "malformed (to the dead-letter topic), duplicate, late (behind the watermark), aggregated "
-                          "(counted in a window)")
-                      .Register(registry);
+  auto& records =
+      prometheus::BuildCounter()
+          .Name("sfcrimed_pipeline_records_total")
+          .Help(
+              "Calls-topic records the pipeline handled, by outcome: consumed (read), parsed (well-formed), "
+              "malformed (to the dead-letter topic), duplicate, late (behind the watermark), aggregated "
+              "(counted in a window)")
+          .Register(registry);
   auto& windows = prometheus::BuildCounter()
                       .Name("sfcrimed_pipeline_windows_closed_total")
                       .Help("Windows closed by the watermark, per partition share, their final counts emitted")
@@ -110,7 +111,9 @@ prometheus::Histogram::BucketBoundaries latency_buckets() {
 Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
 
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
-    : ingest(make_ingest_metrics(*registry)), pipeline(make_pipeline_metrics(*registry)), registry_(std::move(registry)) {}
+    : ingest(make_ingest_metrics(*registry)),
+      pipeline(make_pipeline_metrics(*registry)),
+      registry_(std::move(registry)) {}
 
 Metrics::~Metrics() = default;
 

@@ -35,11 +35,13 @@ std::string format(const char* pattern, double value) {
 
 // Compacted topics keep the latest message per key (the stats' truth, the state's
 // snapshot). The state topic's segments roll often so compaction keeps it small.
-const kafka::Settings kStatsTopicConfig = {{"cleanup.policy", "compact"}};
-const kafka::Settings kStateTopicConfig = {{"cleanup.policy", "compact"},
-                                           {"segment.ms", "600000"},
-                                           {"min.cleanable.dirty.ratio", "0.1"},
-                                           {"max.message.bytes", "16777216"}};
+kafka::Settings stats_topic_config() { return {{"cleanup.policy", "compact"}}; }
+kafka::Settings state_topic_config() {
+  return {{"cleanup.policy", "compact"},
+          {"segment.ms", "600000"},
+          {"min.cleanable.dirty.ratio", "0.1"},
+          {"max.message.bytes", "16777216"}};
+}
 
 // Counts a thread keeps between flushes to Prometheus: shared counters per record would
 // cost more than the rest of the record's work.
@@ -441,7 +443,8 @@ void Worker::transact(OpenWindows open) {
     std::int64_t high = 0;
     consumer_->get_watermark_offsets(shared_.config.kafka.topic, partition, &low, &high);
     const std::string label = std::to_string(partition);
-    metrics.lag.Add({{"partition", label}}).Set(static_cast<double>(std::max<std::int64_t>(0, high - state.next_offset())));
+    metrics.lag.Add({{"partition", label}})
+        .Set(static_cast<double>(std::max<std::int64_t>(0, high - state.next_offset())));
     metrics.open_windows.Add({{"partition", label}}).Set(static_cast<double>(state.open_windows()));
     metrics.state_entries.Add({{"partition", label}}).Set(static_cast<double>(state.entries()));
     shared_.partition_offsets[partition] = {std::max(high, state.next_offset()), state.next_offset()};
@@ -515,6 +518,7 @@ void Worker::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode e
   // Exceptions must not cross librdkafka's C frames: keep one for after consume().
   try {
     std::vector<std::int32_t> numbers;
+    numbers.reserve(partitions.size());
     for (const auto* partition : partitions) {
       numbers.push_back(partition->partition());
     }
@@ -540,7 +544,8 @@ void Worker::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode e
 
 }  // namespace
 
-Pipeline::Pipeline(const Config& config, Metrics& metrics) : shared_(std::make_unique<detail::PipelineShared>(config, metrics)) {}
+Pipeline::Pipeline(const Config& config, Metrics& metrics)
+    : shared_(std::make_unique<detail::PipelineShared>(config, metrics)) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -554,9 +559,9 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
                               " partitions (waiting for calls)");
   }
   shared.partitions = kafka::partition_count(admin, config.kafka.topic, kKafkaTimeout);
-  for (const auto& [topic, topic_config] : {std::pair{shared.dlq, kafka::Settings{}},
-                                            std::pair{shared.stats, kStatsTopicConfig},
-                                            std::pair{shared.state, kStateTopicConfig}}) {
+  for (const auto& [topic, topic_config] :
+       {std::pair{shared.dlq, kafka::Settings{}}, std::pair{shared.stats, stats_topic_config()},
+        std::pair{shared.state, state_topic_config()}}) {
     if (kafka::ensure_topic(admin, topic, shared.partitions, kKafkaTimeout, topic_config)) {
       log::info("pipeline", "created topic " + topic + " with " + std::to_string(shared.partitions) + " partitions");
     }
@@ -579,13 +584,14 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
     shared.set_drain_targets();
   }
   shared.metrics.pipeline.threads.Set(config.pipeline.threads);
-  log::info("pipeline", std::to_string(config.pipeline.threads) + " threads consuming " + config.kafka.topic +
-                            " (" + std::to_string(shared.partitions) + " partitions) in group " +
-                            config.pipeline.group + "; windows of " + format_duration(config.pipeline.window) +
-                            ", allowed lateness " + format_duration(config.pipeline.allowed_lateness));
+  log::info("pipeline", std::to_string(config.pipeline.threads) + " threads consuming " + config.kafka.topic + " (" +
+                            std::to_string(shared.partitions) + " partitions) in group " + config.pipeline.group +
+                            "; windows of " + format_duration(config.pipeline.window) + ", allowed lateness " +
+                            format_duration(config.pipeline.allowed_lateness));
 
   {
     std::vector<std::jthread> threads;
+    threads.reserve(static_cast<std::size_t>(config.pipeline.threads));
     for (int index = 0; index < config.pipeline.threads; ++index) {
       threads.emplace_back([&shared, &stop, index] {
         try {
@@ -664,15 +670,14 @@ std::string Pipeline::progress_line() {
       }
     }
   }
-  const double input =
-      shared.last_end_sum < 0 ? 0 : static_cast<double>(end_sum - shared.last_end_sum) / seconds;
-  const std::string line = "input " + format("%.1f", std::max(0.0, input)) + " rows/s, processed " +
-                           format("%.1f", (consumed - shared.last_consumed) / seconds) + " rows/s, lag " +
-                           std::to_string(lag) + " records, p99 latency " + p99 + ", open windows " +
-                           std::to_string(open_windows) + "; totals: " +
-                           format("%.0f", consumed) + " consumed, " + std::to_string(shared.malformed.load()) +
-                           " malformed, " + std::to_string(shared.duplicates.load()) + " duplicate, " +
-                           std::to_string(shared.late.load()) + " late";
+  const double input = shared.last_end_sum < 0 ? 0 : static_cast<double>(end_sum - shared.last_end_sum) / seconds;
+  std::string line = "input " + format("%.1f", std::max(0.0, input)) + " rows/s, processed " +
+                     format("%.1f", (consumed - shared.last_consumed) / seconds) + " rows/s, lag " +
+                     std::to_string(lag) + " records, p99 latency " + p99 + ", open windows " +
+                     std::to_string(open_windows) + "; totals: " + format("%.0f", consumed) + " consumed, " +
+                     std::to_string(shared.malformed.load()) + " malformed, " +
+                     std::to_string(shared.duplicates.load()) + " duplicate, " + std::to_string(shared.late.load()) +
+                     " late";
   shared.last_progress = now;
   shared.last_consumed = consumed;
   shared.last_end_sum = end_sum;

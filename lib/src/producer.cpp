@@ -54,9 +54,9 @@ void Producer::produce(const std::string& topic, std::int32_t partition, std::st
         kafka_headers->add(name, header_value);
       }
     }
-    const RdKafka::ErrorCode err = producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY,
-                                                      const_cast<char*>(value.data()), value.size(), key.data(),
-                                                      key.size(), 0, kafka_headers, nullptr);
+    const RdKafka::ErrorCode err =
+        producer_->produce(topic, partition, RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                           value.size(), key.data(), key.size(), 0, kafka_headers, nullptr);
     if (err == RdKafka::ERR_NO_ERROR) {
       queued_.fetch_add(1, std::memory_order_release);
       producer_->poll(0);
@@ -90,9 +90,7 @@ void Producer::init_transactions(std::chrono::milliseconds timeout) {
   check_transaction(producer_->init_transactions(milliseconds(timeout)), "cannot initialise transactions");
 }
 
-void Producer::begin_transaction() {
-  check_transaction(producer_->begin_transaction(), "cannot begin a transaction");
-}
+void Producer::begin_transaction() { check_transaction(producer_->begin_transaction(), "cannot begin a transaction"); }
 
 void Producer::send_offsets_to_transaction(const std::vector<RdKafka::TopicPartition*>& offsets,
                                            const RdKafka::ConsumerGroupMetadata& group,

@@ -61,7 +61,7 @@ void PartitionWindows::close_windows_before(WallSeconds boundary) {
 }
 
 void PartitionWindows::emit(std::vector<StatsEntry>& out, WallSeconds start, const Window& window, bool final,
-                            bool changed_only, const RadioCodes& codes) {
+                            bool changed_only, const RadioCodes& codes) const {
   const auto add = [&](StatsMetric metric, const Counts& counts) {
     for (const auto& [name, count] : counts) {
       if (changed_only && count.count == count.emitted) {
@@ -123,9 +123,9 @@ std::string PartitionWindows::snapshot() const {
   if (!closed_.empty()) {
     throw std::logic_error("a state snapshot was taken before the closed windows' emissions");
   }
-  std::string out = "{\"v\":1,\"partition\":" + std::to_string(partition_) +
-                    ",\"next_offset\":" + std::to_string(next_offset_) + ",\"max_time\":" + std::to_string(max_time_) +
-                    ",\"closed_through\":" + std::to_string(closed_through_) + ",\"windows\":[";
+  std::string out = R"({"v":1,"partition":)" + std::to_string(partition_) + R"(,"next_offset":)" +
+                    std::to_string(next_offset_) + R"(,"max_time":)" + std::to_string(max_time_) +
+                    R"(,"closed_through":)" + std::to_string(closed_through_) + R"(,"windows":[)";
   const auto counts = [&](const char* name, const Counts& all) {
     out += ",\"";
     out += name;
@@ -198,8 +198,10 @@ PartitionWindows PartitionWindows::restore(std::string_view snapshot, WindowSpec
     std::int64_t start = 0;
     check(object["start"].get_int64().get(start), "window start");
     Window& window = state.open_[start];
-    for (auto [name, counts] : {std::pair{"crime_types", &window.crime_types},
-                                std::pair{"dispositions", &window.dispositions}}) {
+    for (const auto& section :
+         {std::pair{"crime_types", &window.crime_types}, std::pair{"dispositions", &window.dispositions}}) {
+      const char* const name = section.first;  // not a structured binding: the lambda below captures it
+      Counts* const counts = section.second;
       od::array entries;
       check(object[name].get_array().get(entries), name);
       for (auto entry_value : entries) {

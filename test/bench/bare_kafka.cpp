@@ -59,6 +59,7 @@ std::unique_ptr<RdKafka::KafkaConsumer> consumer(const std::string& bootstrap) {
 int assign_all(RdKafka::KafkaConsumer& consumer, const std::string& topic, std::int64_t offset) {
   const int partitions = kafka::partition_count(consumer, topic, std::chrono::seconds(30));
   std::vector<RdKafka::TopicPartition*> assignment;
+  assignment.reserve(static_cast<std::size_t>(partitions));
   for (int p = 0; p < partitions; ++p) {
     assignment.push_back(RdKafka::TopicPartition::create(topic, p, offset));
   }
@@ -95,7 +96,9 @@ int drain(const std::string& bootstrap, const std::string& topic) {
 }
 
 double quantile(const std::vector<double>& sorted, double q) {
-  return sorted.empty() ? 0 : sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
+  return sorted.empty()
+             ? 0
+             : sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(q * static_cast<double>(sorted.size())))];
 }
 
 // As Prometheus' histogram_quantile() estimates it from sfcrimed's buckets: linear within
@@ -129,7 +132,7 @@ int latency(const std::string& bootstrap, const std::string& topic, double rate,
   auto reader = consumer(bootstrap);
   assign_all(*reader, topic, RdKafka::Topic::OFFSET_END);
 
-  const std::uint64_t total = static_cast<std::uint64_t>(rate * seconds);
+  const auto total = static_cast<std::uint64_t>(rate * seconds);
   std::atomic<bool> done{false};
   std::vector<double> latencies;
   latencies.reserve(total);
@@ -137,14 +140,13 @@ int latency(const std::string& bootstrap, const std::string& topic, double rate,
     while (latencies.size() < total && !done) {
       std::unique_ptr<RdKafka::Message> message(reader->consume(100));
       if (message->err() == RdKafka::ERR_NO_ERROR) {
-        const double now =
-            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+        const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
         latencies.push_back(now - static_cast<double>(message->timestamp().timestamp) / 1000);
       }
     }
   });
   std::this_thread::sleep_for(std::chrono::seconds(2));  // the consumer fetching from the end
-  const std::string value(411, 'x');                      // a call's mean size, as compact JSON
+  const std::string value(411, 'x');                     // a call's mean size, as compact JSON
   const auto start = Clock::now();
   for (std::uint64_t i = 0; i < total; ++i) {
     std::this_thread::sleep_until(start + std::chrono::duration_cast<Clock::duration>(
@@ -161,7 +163,8 @@ int latency(const std::string& bootstrap, const std::string& topic, double rate,
   reader->close();
   std::sort(latencies.begin(), latencies.end());
   std::printf(
-      "{\"records\":%zu,\"p50\":%.4f,\"p95\":%.4f,\"p99\":%.4f,\"bucketed\":{\"p50\":%.4f,\"p95\":%.4f,\"p99\":%.4f}}\n",
+      "{\"records\":%zu,\"p50\":%.4f,\"p95\":%.4f,\"p99\":%.4f,\"bucketed\":{\"p50\":%.4f,\"p95\":%.4f,\"p99\":%.4f}}"
+      "\n",
       latencies.size(), quantile(latencies, 0.5), quantile(latencies, 0.95), quantile(latencies, 0.99),
       bucketed_quantile(latencies, 0.5), bucketed_quantile(latencies, 0.95), bucketed_quantile(latencies, 0.99));
   return latencies.size() == total ? 0 : 1;

@@ -3,7 +3,7 @@
 # committed transaction, so mid-stream), restarted each time with the same
 # configuration, then drained, ends with exactly the stats of an uninterrupted run (an
 # independent count of the file), and the last run resumed from a committed state rather
-# than starting over.
+# than starting over. A SIGTERM among them must exit 0.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -36,6 +36,21 @@ for round in 1 2 3 4; do
   wait "$pid" 2>/dev/null || true
   pass "round $round: killed ${delay} s after its first commit"
 done
+
+# A graceful stop too: SIGTERM after a commit exits 0 once the threads have committed.
+port=$(free_ports 1)
+"${pipeline[@]}" --metrics.listen "127.0.0.1:$port" >"$SCRATCH/run.term.log" 2>&1 &
+pid=$!
+for ((i = 0; i < 600; i++)); do
+  [[ $(committed "$port") -ge 1 ]] && break
+  sleep 0.1
+done
+kill -TERM "$pid"
+status=0
+wait "$pid" || status=$?
+((status == 0)) || fail "SIGTERM: exit status $status:"$'\n'"$(<"$SCRATCH/run.term.log")"
+assert_contains "$(<"$SCRATCH/run.term.log")" "SIGTERM: stopping" "the SIGTERM log"
+pass "SIGTERM after a commit: exit 0"
 
 assert_status 0 "the drain after the kills" "${pipeline[@]}" --metrics.listen "" --drain
 summary=$(tail -n 1 <<<"$stdout")

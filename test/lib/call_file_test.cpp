@@ -151,7 +151,7 @@ TEST_CASE("bad records: fail names the first one, skip counts them all and says 
   }
 }
 
-TEST_CASE("a bad line of JSON lines is one bad record; the others are read", "[call_file]") {
+TEST_CASE("a bad line of JSON lines is one bad record, and the others are read", "[call_file]") {
   TempDir dir;
   const std::string path = dir.write("calls.jsonl", call("1", "2018-10-01T10:00") + "\n{\"crime_id\": \"2\", \n\n" +
                                                         call("3", "2018-10-01T09:00") + "\r\n");

@@ -109,7 +109,7 @@ TEST_CASE("the effective configuration prints as ini text, secrets masked", "[co
   CHECK_THAT(ini, !Catch::Contains("hunter2"));
 }
 
-TEST_CASE("the pipeline alone needs no file; its settings and topics", "[config]") {
+TEST_CASE("the pipeline alone needs no file, and names its topics", "[config]") {
   const auto config = parse({"--ingest.enabled", "false", "--kafka.topic", "calls", "--pipeline.window", "15m",
                              "--pipeline.stats_topic", "counts", "--consumer.fetch.wait.max.ms=50"})
                           .config;

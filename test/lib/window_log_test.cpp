@@ -8,8 +8,7 @@ using sfcrimed::WindowLog;
 
 namespace {
 
-StatsEntry entry(StatsMetric metric, const char* name, std::int32_t partition, std::uint64_t count,
-                 bool final = true) {
+StatsEntry entry(StatsMetric metric, const char* name, std::int32_t partition, std::uint64_t count, bool final = true) {
   StatsEntry entry;
   entry.metric = metric;
   entry.window_start = *sfcrimed::parse_wall_time("2018-10-02T09:00");

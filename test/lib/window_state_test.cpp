@@ -17,8 +17,11 @@ using OpenWindows = PartitionWindows::OpenWindows;
 
 namespace {
 
-const RadioCodes kCodes =
-    RadioCodes::parse(R"([{"description":"Handled","disposition_code":"HAN"}])", "test table");
+const RadioCodes& codes() {
+  static const RadioCodes table =
+      RadioCodes::parse(R"([{"description":"Handled","disposition_code":"HAN"}])", "test table");
+  return table;
+}
 
 struct Call {
   std::string id;
@@ -70,7 +73,7 @@ TEST_CASE("calls count once per crime_id, late ones never", "[window_state]") {
   // Within the lateness, an older call still counts in its open window.
   CHECK(state.apply(view({"5", "Fire", "HAN", "2018-10-02T10:01"})) == Applied::counted);
 
-  const auto emitted = state.take_emissions(OpenWindows::none, kCodes);
+  const auto emitted = state.take_emissions(OpenWindows::none, codes());
   Latest latest;
   record(latest, emitted);
   REQUIRE(latest.size() == 3);
@@ -88,15 +91,15 @@ TEST_CASE("calls count once per crime_id, late ones never", "[window_state]") {
     }
   }
   // Once emitted, closed windows are gone; the open one comes out on request only.
-  CHECK(state.take_emissions(OpenWindows::none, kCodes).empty());
-  const auto open = state.take_emissions(OpenWindows::changed_only, kCodes);
+  CHECK(state.take_emissions(OpenWindows::none, codes()).empty());
+  const auto open = state.take_emissions(OpenWindows::changed_only, codes());
   CHECK(open.size() == 3);  // Theft 1, Fire 1, HAN 2
   Latest open_latest;
   record(open_latest, open);
   CHECK(open_latest[{StatsMetric::crime_type, "2018-10-02T10:00:00", "Theft"}] ==
         std::pair<std::uint64_t, bool>{1, false});
-  CHECK(state.take_emissions(OpenWindows::changed_only, kCodes).empty());
-  CHECK(state.take_emissions(OpenWindows::all, kCodes).size() == 3);
+  CHECK(state.take_emissions(OpenWindows::changed_only, codes()).empty());
+  CHECK(state.take_emissions(OpenWindows::all, codes()).size() == 3);
 }
 
 TEST_CASE("a duplicate is remembered only while its window is open", "[window_state]") {
@@ -126,10 +129,10 @@ TEST_CASE("a restored snapshot goes on exactly as the state it was taken from", 
   for (std::size_t i = 0; i < calls.size(); ++i) {
     straight.apply(view(calls[i]));
     if (i % 17 == 0) {
-      record(expected, straight.take_emissions(OpenWindows::changed_only, kCodes));
+      record(expected, straight.take_emissions(OpenWindows::changed_only, codes()));
     }
   }
-  record(expected, straight.take_emissions(OpenWindows::all, kCodes));
+  record(expected, straight.take_emissions(OpenWindows::all, codes()));
 
   // The same calls, with the state written out and read back at every commit point (as
   // the pipeline commits: emissions taken, then the snapshot) and between them too.
@@ -139,14 +142,14 @@ TEST_CASE("a restored snapshot goes on exactly as the state it was taken from", 
     restarted.apply(view(calls[i]));
     restarted.set_next_offset(static_cast<std::int64_t>(i + 1));
     if (i % 17 == 0) {
-      record(got, restarted.take_emissions(OpenWindows::changed_only, kCodes));
+      record(got, restarted.take_emissions(OpenWindows::changed_only, codes()));
     } else {
-      record(got, restarted.take_emissions(OpenWindows::none, kCodes));
+      record(got, restarted.take_emissions(OpenWindows::none, codes()));
     }
     restarted = PartitionWindows::restore(restarted.snapshot(), spec);
     CHECK(restarted.next_offset() == static_cast<std::int64_t>(i + 1));
   }
-  record(got, restarted.take_emissions(OpenWindows::all, kCodes));
+  record(got, restarted.take_emissions(OpenWindows::all, codes()));
   CHECK(got == expected);
   CHECK(restarted.entries() == straight.entries());
 }
@@ -156,7 +159,7 @@ TEST_CASE("a snapshot is refused while closed windows wait to be emitted", "[win
   state.apply(view({"1", "Fire", "HAN", "2018-10-02T09:11"}));
   state.apply(view({"2", "Fire", "HAN", "2018-10-02T10:11"}));
   CHECK_THROWS_AS(state.snapshot(), std::logic_error);
-  CHECK(state.take_emissions(OpenWindows::none, kCodes).size() == 2);
+  CHECK(state.take_emissions(OpenWindows::none, codes()).size() == 2);
   CHECK_NOTHROW(state.snapshot());
 }
 

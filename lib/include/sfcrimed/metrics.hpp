@@ -30,19 +30,19 @@ struct IngestMetrics {
 // What Spark's progress reporter told, and more. Per-partition series are labelled by
 // partition only: the crime types (3,418 in the published data) never become labels.
 struct PipelineMetrics {
-  prometheus::Counter& consumed;     // messages read from the calls topic
-  prometheus::Counter& parsed;       // well-formed calls
-  prometheus::Counter& malformed;    // sent to the dead-letter topic
-  prometheus::Counter& duplicate;    // a crime_id already counted within the watermark
-  prometheus::Counter& late;         // behind the watermark: its window had closed
-  prometheus::Counter& aggregated;   // counted in a window
-  prometheus::Counter& windows_closed;           // per partition share of a window, final counts emitted
-  prometheus::Counter& stats_messages;           // messages written to the stats topic
-  prometheus::Counter& transactions_committed;   // each commits results, dead letters and offsets
+  prometheus::Counter& consumed;                // messages read from the calls topic
+  prometheus::Counter& parsed;                  // well-formed calls
+  prometheus::Counter& malformed;               // sent to the dead-letter topic
+  prometheus::Counter& duplicate;               // a crime_id already counted within the watermark
+  prometheus::Counter& late;                    // behind the watermark: its window had closed
+  prometheus::Counter& aggregated;              // counted in a window
+  prometheus::Counter& windows_closed;          // per partition share of a window, final counts emitted
+  prometheus::Counter& stats_messages;          // messages written to the stats topic
+  prometheus::Counter& transactions_committed;  // each commits results, dead letters and offsets
   prometheus::Counter& transactions_aborted;
-  prometheus::Histogram& latency;              // Kafka timestamp of a call to its application, seconds
-  prometheus::Histogram& window_emit_latency;  // a window's close to its final counts committed, seconds
-  prometheus::Histogram& transaction_records;  // calls topic records per transaction (batch size)
+  prometheus::Histogram& latency;                        // Kafka timestamp of a call to its application, seconds
+  prometheus::Histogram& window_emit_latency;            // a window's close to its final counts committed, seconds
+  prometheus::Histogram& transaction_records;            // calls topic records per transaction (batch size)
   prometheus::Family<prometheus::Gauge>& lag;            // {partition}: records behind the end
   prometheus::Family<prometheus::Gauge>& open_windows;   // {partition}
   prometheus::Family<prometheus::Gauge>& state_entries;  // {partition}: counts and crime_ids held

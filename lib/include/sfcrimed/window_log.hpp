@@ -37,7 +37,7 @@ class WindowLog {
 
   std::mutex mutex_;
   std::vector<WallSeconds> closed_through_;  // per partition
-  std::map<WallSeconds, Window> pending_;     // by start, waiting for every partition
+  std::map<WallSeconds, Window> pending_;    // by start, waiting for every partition
   std::size_t top_;
 };
 

@@ -92,7 +92,7 @@ class PartitionWindows {
 
   void close_windows_before(WallSeconds boundary);
   void emit(std::vector<StatsEntry>& out, WallSeconds start, const Window& window, bool final, bool changed_only,
-            const RadioCodes& codes);
+            const RadioCodes& codes) const;
 
   std::int32_t partition_;
   WindowSpec spec_;

@@ -48,6 +48,7 @@ const KafkaSection& consumer_section() {
       {{"enable.auto.commit", "false"}, {"isolation.level", "read_committed"}},
       "(offsets commit in the pipeline's transactions, with the results they produced): every call counts once",
       {
+          {"session.timeout.ms", "10000"},
           {"fetch.wait.max.ms", "100"},
           {"fetch.min.bytes", "1"},
           {"max.partition.fetch.bytes", "1048576"},

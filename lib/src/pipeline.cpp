@@ -197,6 +197,14 @@ class Worker final : public RdKafka::RebalanceCb {
   void handle(const RdKafka::Message& message);
   void commit(OpenWindows open);
   void transact(OpenWindows open);
+  void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
+  void forget_transaction() {
+    final_entries_.clear();
+    emitted_windows_.clear();
+    stats_messages_ = 0;
+    records_in_transaction_ = 0;
+    changed_.clear();
+  }
   void take(const std::vector<std::int32_t>& partitions);
   void flush_counts();
   void check_drain();
@@ -209,6 +217,10 @@ class Worker final : public RdKafka::RebalanceCb {
   std::set<std::int32_t> changed_;                          // since the last commit
   std::map<std::int32_t, Clock::time_point> closed_since_;  // a window closed, not yet committed
   std::uint64_t records_in_transaction_ = 0;
+  // What the open transaction has emitted, told once it commits.
+  std::map<std::int32_t, std::vector<StatsEntry>> final_entries_;
+  std::set<WallSeconds> emitted_windows_;
+  std::uint64_t stats_messages_ = 0;
   std::exception_ptr callback_error_;  // from rebalance_cb, rethrown after consume()
   CallParser parser_;
   CallView call_;
@@ -222,6 +234,10 @@ void Worker::run(const std::stop_token& stop) {
   const std::string name = config.pipeline.group + "." + config.kafka.topic + "." + std::to_string(index_);
   kafka::Settings producer_settings = {{"bootstrap.servers", config.kafka.bootstrap}};
   producer_settings.insert(producer_settings.end(), config.producer.begin(), config.producer.end());
+  // A transaction's stats messages are all queued before it commits; the ingest's queue
+  // limits (sized to pace a replay) would only make the thread wait on acknowledgements.
+  producer_settings.emplace_back("queue.buffering.max.messages", "1000000");
+  producer_settings.emplace_back("queue.buffering.max.kbytes", "1048576");
   // The same id after a restart fences the crashed process's producer and aborts what it
   // left open.
   producer_settings.emplace_back("transactional.id", name);
@@ -332,7 +348,9 @@ void Worker::handle(const RdKafka::Message& message) {
         break;
     }
     if (state.closed_through() != closed_before) {
+      // Out now, inside the open transaction, rather than all at the commit.
       closed_since_.emplace(message.partition(), Clock::now());
+      emit(message.partition(), state, OpenWindows::none);
     }
   }
   const RdKafka::MessageTimestamp timestamp = message.timestamp();
@@ -370,6 +388,7 @@ void Worker::commit(OpenWindows open) {
     log::warning("pipeline", std::string(e.what()) + "; aborting it and resuming from the last commit");
     shared_.metrics.pipeline.transactions_aborted.Increment();
     producer_->abort_transaction(kKafkaTimeout);
+    forget_transaction();
     std::vector<std::int32_t> partitions;
     for (const auto& [partition, state] : owned_) {
       partitions.push_back(partition);
@@ -379,31 +398,27 @@ void Worker::commit(OpenWindows open) {
   }
 }
 
+// Produces the stats messages `state` has due into the open transaction; what they tell
+// the log and the report waits for the commit.
+void Worker::emit(std::int32_t partition, PartitionWindows& state, OpenWindows open) {
+  const auto entries = state.take_emissions(open, shared_.codes);
+  for (const auto& entry : entries) {
+    producer_->produce(shared_.stats, RdKafka::Topic::PARTITION_UA, stats_key(entry), stats_value(entry), {});
+    emitted_windows_.insert(entry.window_start);
+    if (entry.final) {
+      final_entries_[partition].push_back(entry);
+    }
+  }
+  stats_messages_ += entries.size();
+}
+
 void Worker::transact(OpenWindows open) {
   PipelineMetrics& metrics = shared_.metrics.pipeline;
-  std::set<WallSeconds> closed_windows;
-  std::uint64_t stats_messages = 0;
-  std::vector<std::string> log_lines;
   for (auto& [partition, state] : owned_) {
     if (!changed_.contains(partition) && open != OpenWindows::all) {
       continue;
     }
-    const auto entries = state.take_emissions(open, shared_.codes);
-    for (const auto& entry : entries) {
-      producer_->produce(shared_.stats, RdKafka::Topic::PARTITION_UA, stats_key(entry), stats_value(entry), {});
-      if (entry.final) {
-        closed_windows.insert(entry.window_start);
-      }
-    }
-    stats_messages += entries.size();
-    {
-      const std::lock_guard lock(shared_.windows_mutex);
-      for (const auto& entry : entries) {
-        shared_.windows_emitted.insert(entry.window_start);
-      }
-    }
-    const auto lines = shared_.window_log->report(partition, state.closed_through(), entries);
-    log_lines.insert(log_lines.end(), lines.begin(), lines.end());
+    emit(partition, state, open);
     producer_->produce(shared_.state, partition, std::to_string(partition), state.snapshot(), {});
   }
   std::vector<RdKafka::TopicPartition*> offsets;
@@ -427,15 +442,25 @@ void Worker::transact(OpenWindows open) {
     metrics.window_emit_latency.Observe(std::chrono::duration<double>(now - since).count());
   }
   closed_since_.clear();
-  for (const auto& line : log_lines) {
-    log::info("window", line);
+  std::set<WallSeconds> closed_windows;
+  for (const auto partition : changed_) {
+    const auto& entries = final_entries_[partition];
+    for (const auto& entry : entries) {
+      closed_windows.insert(entry.window_start);
+    }
+    for (const auto& line : shared_.window_log->report(partition, owned_.at(partition).closed_through(), entries)) {
+      log::info("window", line);
+    }
+  }
+  {
+    const std::lock_guard lock(shared_.windows_mutex);
+    shared_.windows_emitted.insert(emitted_windows_.begin(), emitted_windows_.end());
   }
   metrics.windows_closed.Increment(static_cast<double>(closed_windows.size()));
-  metrics.stats_messages.Increment(static_cast<double>(stats_messages));
+  metrics.stats_messages.Increment(static_cast<double>(stats_messages_));
+  forget_transaction();
   metrics.transactions_committed.Increment();
   metrics.transaction_records.Observe(static_cast<double>(records_in_transaction_));
-  records_in_transaction_ = 0;
-  changed_.clear();
   last_emit_ = open == OpenWindows::none ? last_emit_ : now;
   const std::lock_guard lock(shared_.progress_mutex);
   for (const auto& [partition, state] : owned_) {

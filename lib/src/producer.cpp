@@ -67,7 +67,7 @@ void Producer::produce(const std::string& topic, std::int32_t partition, std::st
       throw std::runtime_error("cannot produce to topic '" + topic + "': " + RdKafka::err2str(err));
     }
     // The local queue is full: let deliveries complete, then try again.
-    producer_->poll(100);
+    producer_->poll(10);
   }
 }
 

@@ -58,6 +58,9 @@ std::unique_ptr<RdKafka::KafkaConsumer> consumer(const std::string& bootstrap) {
 // Assigns every partition of `topic` at `offset`; returns the partition count.
 int assign_all(RdKafka::KafkaConsumer& consumer, const std::string& topic, std::int64_t offset) {
   const int partitions = kafka::partition_count(consumer, topic, std::chrono::seconds(30));
+  if (partitions == 0) {
+    throw std::runtime_error("no topic '" + topic + "'");
+  }
   std::vector<RdKafka::TopicPartition*> assignment;
   assignment.reserve(static_cast<std::size_t>(partitions));
   for (int p = 0; p < partitions; ++p) {

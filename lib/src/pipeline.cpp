@@ -375,7 +375,7 @@ void Worker::check_drain() {
 }
 
 void Worker::commit(OpenWindows open) {
-  if (changed_.empty() && (open == OpenWindows::none || owned_.empty())) {
+  if (changed_.empty() && (open != OpenWindows::all || owned_.empty())) {
     return;  // nothing new: no empty transactions
   }
   try {
@@ -504,20 +504,23 @@ void Worker::take(const std::vector<std::int32_t>& partitions) {
   for (const auto partition : partitions) {
     loaded.emplace(partition, PartitionWindows(partition, shared_.spec));
   }
-  for (const auto partition : partitions) {
-    kafka::read_to_end(
-        {{"bootstrap.servers", shared_.config.kafka.bootstrap}}, shared_.state,
-        [&](const RdKafka::Message& message) {
-          if (message.len() == 0) {
-            return;
-          }
-          auto state = PartitionWindows::restore(
-              std::string_view(static_cast<const char*>(message.payload()), message.len()), shared_.spec);
-          if (state.partition() == partition) {
-            loaded.insert_or_assign(partition, std::move(state));
-          }
-        },
-        kKafkaTimeout, partition);
+  // One read for all of them (a consumer per partition would cost a connection each):
+  // state partition p holds the snapshots of calls partition p.
+  const auto restore = [&](const RdKafka::Message& message) {
+    if (message.len() == 0 || !loaded.contains(message.partition())) {
+      return;
+    }
+    auto state = PartitionWindows::restore(std::string_view(static_cast<const char*>(message.payload()), message.len()),
+                                           shared_.spec);
+    if (state.partition() == message.partition()) {
+      loaded.insert_or_assign(message.partition(), std::move(state));
+    }
+  };
+  const kafka::Settings reader = {{"bootstrap.servers", shared_.config.kafka.bootstrap}};
+  if (partitions.size() == 1) {
+    kafka::read_to_end(reader, shared_.state, restore, kKafkaTimeout, partitions.front());
+  } else if (!partitions.empty()) {
+    kafka::read_to_end(reader, shared_.state, restore, kKafkaTimeout);
   }
   std::vector<RdKafka::TopicPartition*> assignment;
   std::string where;

@@ -1,5 +1,7 @@
 #include "sfcrimed/call_parser.hpp"
 
+#include "detail/json_message.hpp"
+
 #include <array>
 #include <utility>
 
@@ -87,36 +89,23 @@ simdjson::error_code check_value(od::value value, std::size_t depth) {
 }  // namespace
 
 bool CallParser::parse(std::string_view bytes, CallView& call, std::string& reason) {
-  // Kafka hands out unpadded bytes: one copy into a buffer with simdjson's padding.
-  padded_.reserve(bytes.size() + simdjson::SIMDJSON_PADDING);
-  padded_.assign(bytes);
   const auto fail = [&](std::string why) {
     reason = std::move(why);
     return false;
   };
-  if (bytes.empty()) {
-    return fail("the value is empty");
-  }
   od::document document;
   od::object object;
-  if (auto error = parser_.iterate(padded_.data(), padded_.size(), padded_.capacity()).get(document)) {
-    return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  if (auto error = document.get_object().get(object)) {
-    return fail(error == simdjson::INCORRECT_TYPE ? "not a JSON object"
-                                                  : std::string("not valid JSON: ") + simdjson::error_message(error));
+  if (!detail::open_json_object(parser_, padded_, bytes, document, object, reason)) {
+    return false;
   }
   std::array<std::string_view, kRequired> found{};
   std::array<bool, kRequired> seen{};
   call.address = {};
   for (auto field_result : object) {
-    if (auto error = field_result.error()) {
-      return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
-    }
-    od::field field = field_result.value_unsafe();
+    od::field field;
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) {
-      return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
+    if (!detail::read_field(std::move(field_result), field, key, reason)) {
+      return false;
     }
     std::size_t slot = kRequired;
     for (std::size_t i = 0; i < kRequired; ++i) {

@@ -7,6 +7,7 @@
 #include <limits>
 #include <utility>
 
+#include "detail/json_message.hpp"
 #include "sfcrimed/json.hpp"
 
 namespace sfcrimed {
@@ -205,38 +206,25 @@ std::string stats_value(const StatsEntry& entry) {
 }
 
 std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string& why) {
-  // Kafka hands out unpadded bytes: one copy into a buffer with simdjson's padding. One
-  // parser and buffer per thread: a topic is read message by message.
+  // One parser and buffer per thread: a topic is read message by message.
   thread_local od::parser parser;
   thread_local std::string padded;
-  padded.reserve(value.size() + simdjson::SIMDJSON_PADDING);
-  padded.assign(value);
   const auto fail = [&](std::string reason) -> std::optional<StatsEntry> {
     why = std::move(reason);
     return std::nullopt;
   };
-  if (value.empty()) {
-    return fail("the value is empty");
-  }
   od::document document;
   od::object object;
-  if (auto error = parser.iterate(padded.data(), padded.size(), padded.capacity()).get(document)) {
-    return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
-  }
-  if (auto error = document.get_object().get(object)) {
-    return fail(error == simdjson::INCORRECT_TYPE ? "not a JSON object"
-                                                  : std::string("not valid JSON: ") + simdjson::error_message(error));
+  if (!detail::open_json_object(parser, padded, value, document, object, why)) {
+    return std::nullopt;
   }
   StatsEntry entry;
   std::array<bool, kFields> seen{};
   for (auto field_result : object) {
-    if (auto error = field_result.error()) {
-      return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
-    }
-    od::field field = field_result.value_unsafe();
+    od::field field;
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) {
-      return fail(std::string("not valid JSON: ") + simdjson::error_message(error));
+    if (!detail::read_field(std::move(field_result), field, key, why)) {
+      return std::nullopt;
     }
     const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), key);
     if (known == kFieldNames.end()) {

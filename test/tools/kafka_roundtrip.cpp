@@ -14,48 +14,31 @@
 
 #include "sfcrimed/consumer.hpp"
 #include "sfcrimed/producer.hpp"
+#include "tool.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-int fail(const std::string& why) {
-  std::cerr << "kafka_roundtrip: FAILED: " << why << "\n";
-  return EXIT_FAILURE;
-}
+int fail(const std::string& why) { return sfcrimed::test::fail("kafka_roundtrip", why); }
 
 std::string value_of(int i) { return R"({"crime_id":")" + std::to_string(i) + R"(","n":)" + std::to_string(i) + "}"; }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bootstrap;
-  std::string topic;
-  int count = 1000;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--bootstrap") {
-      bootstrap = argv[i + 1];
-    } else if (flag == "--topic") {
-      topic = argv[i + 1];
-    } else if (flag == "--count") {
-      count = std::stoi(argv[i + 1]);
-    }
-  }
+  auto flags = sfcrimed::test::read_flags(argc, argv);
+  const std::string bootstrap = flags["--bootstrap"];
+  const std::string topic = flags["--topic"];
+  const int count = flags.contains("--count") ? std::atoi(flags["--count"].c_str()) : 1000;
   if (bootstrap.empty() || topic.empty() || count <= 0) {
     std::cerr << "usage: kafka_roundtrip --bootstrap HOST:PORT --topic TOPIC [--count N]\n";
     return 64;
   }
 
   try {
-    sfcrimed::kafka::Producer producer({{"bootstrap.servers", bootstrap},
-                                        {"enable.idempotence", "true"},
-                                        {"acks", "all"},
-                                        {"message.timeout.ms", "30000"}},
-                                       [](std::string_view, std::string_view key, std::string_view reason) {
-                                         std::cerr << "kafka_roundtrip: delivery of key " << key
-                                                   << " failed: " << reason << "\n";
-                                       });
+    const auto producer_owner = sfcrimed::test::reliable_producer(bootstrap, "kafka_roundtrip");
+    auto& producer = *producer_owner;
     for (int i = 0; i < count; ++i) {
       producer.produce(topic, std::to_string(i), value_of(i));
     }

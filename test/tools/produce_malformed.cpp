@@ -18,32 +18,21 @@
 #include "malformed_calls.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/producer.hpp"
+#include "tool.hpp"
 
 using namespace std::chrono_literals;
 
 namespace {
 
-int fail(const std::string& why) {
-  std::cerr << "produce_malformed: FAILED: " << why << "\n";
-  return EXIT_FAILURE;
-}
+int fail(const std::string& why) { return sfcrimed::test::fail("produce_malformed", why); }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string bootstrap;
-  std::string topic;
-  int times = 1;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    const std::string_view flag = argv[i];
-    if (flag == "--bootstrap") {
-      bootstrap = argv[i + 1];
-    } else if (flag == "--topic") {
-      topic = argv[i + 1];
-    } else if (flag == "--times") {
-      times = std::atoi(argv[i + 1]);
-    }
-  }
+  auto flags = sfcrimed::test::read_flags(argc, argv);
+  const std::string bootstrap = flags["--bootstrap"];
+  const std::string topic = flags["--topic"];
+  const int times = flags.contains("--times") ? std::atoi(flags["--times"].c_str()) : 1;
   if (bootstrap.empty() || topic.empty() || times <= 0) {
     std::cerr << "usage: produce_malformed --bootstrap HOST:PORT --topic TOPIC [--times N]\n";
     return 64;
@@ -53,14 +42,8 @@ int main(int argc, char** argv) {
     // The largest kind (900 KB) fits librdkafka's default message.max.bytes (1,000,000)
     // and the broker's (1 MiB) as they are: raising the producer's limit would only move
     // the refusal to the broker.
-    sfcrimed::kafka::Producer producer({{"bootstrap.servers", bootstrap},
-                                        {"enable.idempotence", "true"},
-                                        {"acks", "all"},
-                                        {"message.timeout.ms", "30000"}},
-                                       [](std::string_view, std::string_view key, std::string_view reason) {
-                                         std::cerr << "produce_malformed: delivery of key " << key
-                                                   << " failed: " << reason << "\n";
-                                       });
+    const auto producer_owner = sfcrimed::test::reliable_producer(bootstrap, "produce_malformed");
+    auto& producer = *producer_owner;
     // The project's brokers create no topic on first use: without this, every message
     // would wait out message.timeout.ms before failing.
     if (sfcrimed::kafka::partition_count(producer.handle(), topic, 10s) == 0) {

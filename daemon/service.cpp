@@ -38,12 +38,16 @@ constexpr const char* kUsage =
     "       sfcrimed consume --bootstrap HOST:PORT --topic T [--from-beginning] [...]\n"
     "       sfcrimed stats --bootstrap HOST:PORT --topic T [--json] [--windows] [...]\n\n"
     "Replays San Francisco police calls for service into Kafka (the ingest thread) and turns them into\n"
-    "live crime statistics. Settings come from the defaults, then the ini file (--config, see\n"
+    "live crime statistics (the pipeline's threads): calls per crime type and per disposition in\n"
+    "tumbling windows, exact across crashes, in the stats topic <topic>.stats and the log; malformed\n"
+    "calls go to <topic>.dlq. Settings come from the defaults, then the ini file (--config, see\n"
     "etc/sfcrimed.ini), then the command line, where [ingest] rate = 500 is --ingest.rate 500.\n\n"
     "Examples:\n"
     "  sfcrimed sample --records 10000 --out calls.json\n"
     "  sfcrimed --config etc/sfcrimed.ini --ingest.file calls.json --ingest.rate 100\n"
     "  sfcrimed --ingest.file calls.json --ingest.rate 0 --pipeline.enabled false --drain\n"
+    "  sfcrimed --ingest.enabled false --pipeline.threads 4 --drain     # the pipeline alone, to the end\n"
+    "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 10\n"
     "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n";
 
 // Logs the effective configuration, one line per line of its ini text.

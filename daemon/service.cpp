@@ -223,7 +223,12 @@ int run_service(int argc, const char* const* argv) {
         status = kExitUnavailable;
       }
       if (status == 0 && config.drain && pipeline) {
-        pipeline->drain_to_current_end();  // everything is in the topic now
+        try {
+          pipeline->drain_to_current_end();  // everything is in the topic now
+        } catch (const std::exception& e) {
+          log::error("pipeline", std::string("cannot start the drain: ") + e.what());
+          status = kExitUnavailable;
+        }
       }
       boost::asio::post(io, [&, status, result] {
         ingest_running = false;

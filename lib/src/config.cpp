@@ -60,7 +60,8 @@ const KafkaSection& consumer_section() {
 }
 
 // Properties that other settings set, and the setting to use instead.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 4> kPropertiesSetElsewhere = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kPropertiesSetElsewhere = {{
+    {"partition.assignment.strategy", "sfcrimed (the pipeline's rebalance handling is the eager protocol's)"},
     {"bootstrap.servers", "kafka.bootstrap"},
     {"group.id", "pipeline.group"},
     {"transactional.id", "pipeline.group (each pipeline thread has its own id made from it)"},
@@ -138,7 +139,9 @@ void pass_through(const KafkaSection& section, kafka::Settings& settings, const 
   }
   for (const auto& [elsewhere, setting] : kPropertiesSetElsewhere) {
     if (property == elsewhere) {
-      bad(sources, name, "is set by " + std::string(setting) + "; set that instead");
+      bad(sources, name,
+          setting.starts_with("sfcrimed") ? "cannot be changed: " + std::string(setting.substr(9))
+                                          : "is set by " + std::string(setting) + "; set that instead");
     }
   }
   settings.emplace_back(property, value);

@@ -62,7 +62,7 @@ std::string PipelineReport::to_json() const {
   return "{\"consumed\":" + std::to_string(consumed) + ",\"malformed\":" + std::to_string(malformed) +
          ",\"duplicates\":" + std::to_string(duplicates) + ",\"late\":" + std::to_string(late) +
          ",\"windows_emitted\":" + std::to_string(windows_emitted) + ",\"seconds\":" + format("%.3f", seconds) +
-         ",\"rate\":" + format("%.1f", rate()) + "}";
+         ",\"rate\":" + format("%.1f", rate()) + ",\"drained\":" + (drained ? "true" : "false") + "}";
 }
 
 // What the threads share: configuration, topics, the drain targets, the report, errors.
@@ -142,6 +142,14 @@ class PipelineShared {
     }
   }
 
+  // A partition rewound to its last commit is not at its target any more.
+  void drain_rewound(std::int32_t partition) {
+    const std::lock_guard lock(drain_mutex);
+    if (!drained) {
+      drain_reached.erase(partition);
+    }
+  }
+
   // The report, across threads.
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> malformed{0};
@@ -195,7 +203,8 @@ class Worker final : public RdKafka::RebalanceCb {
 
  private:
   void handle(const RdKafka::Message& message);
-  void commit(OpenWindows open);
+  bool commit(OpenWindows open);
+  void rewind(const std::string& why);
   void transact(OpenWindows open);
   void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
   void forget_transaction() {
@@ -238,6 +247,8 @@ void Worker::run(const std::stop_token& stop) {
   // limits (sized to pace a replay) would only make the thread wait on acknowledgements.
   producer_settings.emplace_back("queue.buffering.max.messages", "1000000");
   producer_settings.emplace_back("queue.buffering.max.kbytes", "1048576");
+  // State snapshots may exceed librdkafka's default 1 MB; the state topic takes 16 MiB.
+  producer_settings.emplace_back("message.max.bytes", "16777216");
   // The same id after a restart fences the crashed process's producer and aborts what it
   // left open.
   producer_settings.emplace_back("transactional.id", name);
@@ -276,7 +287,14 @@ void Worker::run(const std::stop_token& stop) {
     if (message->err() == RdKafka::ERR__TIMED_OUT) {
       check_drain();  // the targets may have been set while this thread had nothing to read
     } else {
-      handle(*message);
+      try {
+        handle(*message);
+      } catch (const kafka::TransactionError& e) {
+        if (!e.abortable()) {
+          throw;
+        }
+        rewind(e.what());  // a dead letter or stats message refused: the transaction is lost
+      }
     }
     // The clock every 64 records is often enough for a commit interval of 10 ms or more.
     if ((++since_clock_check & 63U) == 0 || message->err() != RdKafka::ERR_NO_ERROR) {
@@ -286,11 +304,14 @@ void Worker::run(const std::stop_token& stop) {
       const bool emit_open =
           config.pipeline.emit_interval.count() > 0 && Clock::now() - last_emit_ >= config.pipeline.emit_interval;
       commit(emit_open ? OpenWindows::changed_only : OpenWindows::none);
+      check_drain();
       last_commit = now = Clock::now();
     }
   }
   // Drained: every window's counts out. Stopped: committed state is enough to resume.
-  commit(shared_.drained ? OpenWindows::all : OpenWindows::none);
+  if (!commit(shared_.drained ? OpenWindows::all : OpenWindows::none) && shared_.drained) {
+    throw std::runtime_error("the drain's last transaction was aborted; its work is undone, run again to finish");
+  }
   consumer_->close();  // revokes (and commits) whatever is left
   if (callback_error_) {
     std::rethrow_exception(callback_error_);
@@ -300,8 +321,10 @@ void Worker::run(const std::stop_token& stop) {
 
 void Worker::handle(const RdKafka::Message& message) {
   if (message.err() == RdKafka::ERR__PARTITION_EOF) {
+    // At the end: offsets past the last record (transaction markers, records removed by
+    // retention) count as reached too.
     if (const auto found = owned_.find(message.partition()); found != owned_.end()) {
-      shared_.drain_progress(message.partition(), found->second.next_offset());
+      shared_.drain_progress(message.partition(), std::max(found->second.next_offset(), message.offset()));
     }
     return;
   }
@@ -374,28 +397,44 @@ void Worker::check_drain() {
   }
 }
 
-void Worker::commit(OpenWindows open) {
+// True when what was done since the last commit is committed (or there was nothing);
+// false when the transaction had to be aborted and the thread rewound to the last commit.
+bool Worker::commit(OpenWindows open) {
   if (changed_.empty() && (open != OpenWindows::all || owned_.empty())) {
-    return;  // nothing new: no empty transactions
+    return true;  // nothing new: no empty transactions
   }
   try {
     transact(open);
+    return true;
   } catch (const kafka::TransactionError& e) {
     if (!e.abortable()) {
       throw;
     }
-    // Back to the last committed state: abort, reload the snapshots, read on from there.
-    log::warning("pipeline", std::string(e.what()) + "; aborting it and resuming from the last commit");
-    shared_.metrics.pipeline.transactions_aborted.Increment();
-    producer_->abort_transaction(kKafkaTimeout);
-    forget_transaction();
-    std::vector<std::int32_t> partitions;
-    for (const auto& [partition, state] : owned_) {
-      partitions.push_back(partition);
-    }
-    take(partitions);
-    producer_->begin_transaction();
+    rewind(e.what());
+    return false;
   }
+}
+
+// Back to the last committed state: abort the transaction, forget what it did (counts
+// included: its records will be read again), reload the snapshots, read on from there.
+void Worker::rewind(const std::string& why) {
+  log::warning("pipeline", why + "; aborting the transaction and resuming from the last commit");
+  shared_.metrics.pipeline.transactions_aborted.Increment();
+  producer_->abort_transaction(kKafkaTimeout);
+  forget_transaction();
+  std::vector<double> buckets = std::move(counts_.latency_buckets);
+  std::fill(buckets.begin(), buckets.end(), 0);
+  counts_ = LocalCounts{};
+  counts_.latency_buckets = std::move(buckets);
+  closed_since_.clear();
+  std::vector<std::int32_t> partitions;
+  partitions.reserve(owned_.size());
+  for (const auto& [partition, state] : owned_) {
+    partitions.push_back(partition);
+    shared_.drain_rewound(partition);
+  }
+  take(partitions);
+  producer_->begin_transaction();
 }
 
 // Produces the stats messages `state` has due into the open transaction; what they tell
@@ -458,9 +497,9 @@ void Worker::transact(OpenWindows open) {
   }
   metrics.windows_closed.Increment(static_cast<double>(closed_windows.size()));
   metrics.stats_messages.Increment(static_cast<double>(stats_messages_));
+  metrics.transaction_records.Observe(static_cast<double>(records_in_transaction_));
   forget_transaction();
   metrics.transactions_committed.Increment();
-  metrics.transaction_records.Observe(static_cast<double>(records_in_transaction_));
   last_emit_ = open == OpenWindows::none ? last_emit_ : now;
   const std::lock_guard lock(shared_.progress_mutex);
   for (const auto& [partition, state] : owned_) {
@@ -532,8 +571,7 @@ void Worker::take(const std::vector<std::int32_t>& partitions) {
     owned_.insert_or_assign(partition, std::move(state));
     changed_.erase(partition);
   }
-  const auto err = consumer_->rebalance_protocol() == "COOPERATIVE" ? consumer_->incremental_assign(assignment)->code()
-                                                                    : consumer_->assign(assignment);
+  const auto err = consumer_->assign(assignment);
   RdKafka::TopicPartition::destroy(assignment);
   if (err != RdKafka::ERR_NO_ERROR) {
     throw std::runtime_error("cannot assign " + where + ": " + RdKafka::err2str(err));
@@ -560,11 +598,7 @@ void Worker::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode e
     for (const auto partition : numbers) {
       owned_.erase(partition);
     }
-    if (consumer->rebalance_protocol() == "COOPERATIVE") {
-      delete consumer->incremental_unassign(partitions);
-    } else {
-      consumer->unassign();
-    }
+    consumer->unassign();
   } catch (...) {
     callback_error_ = std::current_exception();
   }
@@ -640,6 +674,7 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
   report.duplicates = shared.duplicates;
   report.late = shared.late;
   report.windows_emitted = shared.windows_emitted.size();
+  report.drained = shared.drained;
   if (shared.first_record) {
     report.seconds = std::chrono::duration<double>(Clock::now() - *shared.first_record).count();
   }

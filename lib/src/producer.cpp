@@ -63,6 +63,11 @@ void Producer::produce(const std::string& topic, std::int32_t partition, std::st
       return;
     }
     delete kafka_headers;
+    if (err == RdKafka::ERR__STATE) {
+      // A transactional producer whose transaction has failed takes no more messages
+      // until it is aborted.
+      throw TransactionError("cannot produce to topic '" + topic + "': " + RdKafka::err2str(err), true);
+    }
     if (err != RdKafka::ERR__QUEUE_FULL) {
       throw std::runtime_error("cannot produce to topic '" + topic + "': " + RdKafka::err2str(err));
     }

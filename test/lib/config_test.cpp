@@ -81,6 +81,8 @@ TEST_CASE("configuration errors say where, which setting, and what is wrong", "[
              Catch::Contains("always runs its consumer with isolation.level=read_committed"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.group.id=x"}),
              Catch::Contains("is set by pipeline.group"));
+  CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.partition.assignment.strategy=cooperative-sticky"}),
+             Catch::Contains("cannot be changed: (the pipeline's rebalance handling is the eager protocol's)"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.window", "7m"}),
              Catch::StartsWith("the command line (--pipeline.window): must divide a day"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.allowed_lateness", "soon"}),

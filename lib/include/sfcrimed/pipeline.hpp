@@ -31,6 +31,7 @@ struct PipelineReport {
   std::uint64_t late = 0;
   std::uint64_t windows_emitted = 0;  // distinct windows whose counts went to the stats topic
   double seconds = 0;                 // from the first record consumed to the end
+  bool drained = false;               // false: stopped before the drain's end offsets
 
   [[nodiscard]] double rate() const { return seconds > 0 ? static_cast<double>(consumed) / seconds : 0; }
   // The "pipeline" part of the --drain summary line: {"consumed":...,"rate":...}

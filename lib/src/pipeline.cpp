@@ -54,6 +54,13 @@ struct LocalCounts {
   std::uint64_t aggregated = 0;
   std::vector<double> latency_buckets;
   double latency_sum = 0;
+
+  // Back to zero, the buckets kept (their count is the histogram's).
+  void clear() {
+    consumed = parsed = malformed = duplicate = late = aggregated = 0;
+    std::fill(latency_buckets.begin(), latency_buckets.end(), 0);
+    latency_sum = 0;
+  }
 };
 
 }  // namespace
@@ -422,10 +429,7 @@ void Worker::rewind(const std::string& why) {
   shared_.metrics.pipeline.transactions_aborted.Increment();
   producer_->abort_transaction(kKafkaTimeout);
   forget_transaction();
-  std::vector<double> buckets = std::move(counts_.latency_buckets);
-  std::fill(buckets.begin(), buckets.end(), 0);
-  counts_ = LocalCounts{};
-  counts_.latency_buckets = std::move(buckets);
+  counts_.clear();
   closed_since_.clear();
   std::vector<std::int32_t> partitions;
   partitions.reserve(owned_.size());
@@ -530,10 +534,7 @@ void Worker::flush_counts() {
   shared_.malformed += counts_.malformed;
   shared_.duplicates += counts_.duplicate;
   shared_.late += counts_.late;
-  std::vector<double> buckets = std::move(counts_.latency_buckets);
-  std::fill(buckets.begin(), buckets.end(), 0);
-  counts_ = LocalCounts{};
-  counts_.latency_buckets = std::move(buckets);
+  counts_.clear();
 }
 
 // Loads the committed state of `partitions` (a fresh one where there is none yet) and
@@ -545,21 +546,24 @@ void Worker::take(const std::vector<std::int32_t>& partitions) {
   }
   // One read for all of them (a consumer per partition would cost a connection each):
   // state partition p holds the snapshots of calls partition p.
-  const auto restore = [&](const RdKafka::Message& message) {
-    if (message.len() == 0 || !loaded.contains(message.partition())) {
-      return;
-    }
-    auto state = PartitionWindows::restore(std::string_view(static_cast<const char*>(message.payload()), message.len()),
-                                           shared_.spec);
-    if (state.partition() == message.partition()) {
-      loaded.insert_or_assign(message.partition(), std::move(state));
+  // Only the latest snapshot of each partition matters: keep its bytes, parse it once.
+  std::map<std::int32_t, std::string> latest;
+  const auto keep = [&](const RdKafka::Message& message) {
+    if (message.len() > 0 && loaded.contains(message.partition())) {
+      latest[message.partition()].assign(static_cast<const char*>(message.payload()), message.len());
     }
   };
   const kafka::Settings reader = {{"bootstrap.servers", shared_.config.kafka.bootstrap}};
   if (partitions.size() == 1) {
-    kafka::read_to_end(reader, shared_.state, restore, kKafkaTimeout, partitions.front());
+    kafka::read_to_end(reader, shared_.state, keep, kKafkaTimeout, partitions.front());
   } else if (!partitions.empty()) {
-    kafka::read_to_end(reader, shared_.state, restore, kKafkaTimeout);
+    kafka::read_to_end(reader, shared_.state, keep, kKafkaTimeout);
+  }
+  for (const auto& [partition, snapshot] : latest) {
+    auto state = PartitionWindows::restore(snapshot, shared_.spec);
+    if (state.partition() == partition) {
+      loaded.insert_or_assign(partition, std::move(state));
+    }
   }
   std::vector<RdKafka::TopicPartition*> assignment;
   std::string where;

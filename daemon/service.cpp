@@ -1,12 +1,16 @@
-// The sfcrimed service: configuration, metrics endpoint, the ingest thread, the
-// pipeline's threads, and signals and the progress timer on a Boost.Asio loop in the
-// main thread.
+// The sfcrimed service: configuration, the HTTP endpoint (/metrics, /healthz, /readyz),
+// the ingest thread, the pipeline's threads, and signals, timers and the service
+// manager's notifications on a Boost.Asio loop in the main thread.
 //
 // Signals: SIGTERM or SIGINT stops the ingest (what is in flight is flushed and
-// accounted for) and the pipeline (its work so far committed), and exits; a second one
-// exits at once (nothing is lost: the pipeline resumes from its last commit). SIGHUP is logged and otherwise
-// ignored: logs go to stderr (journald under systemd), so there is no file to reopen, and
+// accounted for) and the pipeline (its work so far committed), and exits 0; a second one
+// exits at once (nothing is lost: the pipeline resumes from its last commit, the ingest
+// from the last call in the topic). SIGHUP reopens the log file (log.file) for logrotate;
 // configuration changes take effect by restart.
+//
+// Under systemd (Type=notify): READY=1 once the HTTP endpoint listens and every pipeline
+// thread has its partitions, STATUS= with each progress line, STOPPING=1 when it begins
+// to stop, WATCHDOG=1 from the loop when the unit sets WatchdogSec=.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -22,11 +26,14 @@
 
 #include "commands.hpp"
 #include "sfcrimed/config.hpp"
+#include "sfcrimed/http_server.hpp"
 #include "sfcrimed/ingest.hpp"
+#include "sfcrimed/kafka_settings.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/metrics.hpp"
 #include "sfcrimed/pipeline.hpp"
 #include "sfcrimed/radio_codes.hpp"
+#include "sfcrimed/systemd_notify.hpp"
 #include "sfcrimed/version.hpp"
 
 namespace sfcrimed::daemon {
@@ -49,6 +56,17 @@ constexpr const char* kUsage =
     "  sfcrimed --ingest.enabled false --pipeline.threads 4 --drain     # the pipeline alone, to the end\n"
     "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 10\n"
     "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n";
+
+// While it exists, every Kafka client's statistics set sfcrimed_kafka_brokers_up.
+class BrokerStatesToMetrics {
+ public:
+  explicit BrokerStatesToMetrics(Metrics& metrics) {
+    kafka::on_broker_states([&metrics](const kafka::BrokerStates& states) { metrics.record_broker_states(states); });
+  }
+  ~BrokerStatesToMetrics() { kafka::on_broker_states({}); }
+  BrokerStatesToMetrics(const BrokerStatesToMetrics&) = delete;
+  BrokerStatesToMetrics& operator=(const BrokerStatesToMetrics&) = delete;
+};
 
 // Logs the effective configuration, one line per line of its ini text.
 void log_config(const Config& config) {
@@ -99,10 +117,19 @@ int run_service(int argc, const char* const* argv) {
   }
 
   log::set_level(config.log_level);
+  if (!config.log_file.empty()) {
+    try {
+      log::open_file(config.log_file);
+    } catch (const std::exception& e) {
+      std::cerr << "sfcrimed: configuration error: log.file: " << e.what() << "\n";
+      return kExitConfig;
+    }
+  }
   log::info("sfcrimed", version() + " starting" + (config.file.empty() ? "" : ", configuration " + config.file));
   log_config(config);
 
   Metrics metrics;
+  const BrokerStatesToMetrics broker_states(metrics);
   std::optional<Pipeline> pipeline;
   if (config.pipeline.enabled) {
     try {
@@ -112,26 +139,66 @@ int run_service(int argc, const char* const* argv) {
       return kExitConfig;
     }
   }
-  if (!config.metrics.listen.empty()) {
-    try {
-      metrics.serve(config.metrics.listen);
-      log::info("metrics", "serving http://" + config.metrics.listen + "/metrics");
-    } catch (const std::exception& e) {
-      log::error("metrics", e.what());
-      return kExitUnavailable;
-    }
-  }
 
   boost::asio::io_context io;
-  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-  std::stop_source stop;
-  int signals_seen = 0;
   // Main-thread state, changed only by handlers on the loop.
+  enum class Phase { starting, ready, stopping };
+  Phase phase = Phase::starting;
   bool ingest_running = config.ingest.enabled;
   bool pipeline_running = config.pipeline.enabled;
   std::optional<IngestReport> ingest_report;
   std::optional<PipelineReport> pipeline_report;
   int exit_status = 0;
+
+  // Ready: the endpoint listens (it is answering) and every pipeline thread has its
+  // partitions and their committed state; the reason when not.
+  const auto not_ready_because = [&]() -> std::string {
+    if (phase == Phase::stopping) {
+      return "stopping";
+    }
+    if (pipeline && pipeline->threads_assigned() < config.pipeline.threads) {
+      return "the pipeline is starting: " + std::to_string(pipeline->threads_assigned()) + " of " +
+             std::to_string(config.pipeline.threads) + " threads have their partitions";
+    }
+    return {};
+  };
+  std::optional<http::Server> http_server;
+  if (!config.metrics.listen.empty()) {
+    try {
+      http_server.emplace(io, config.metrics.listen);
+    } catch (const std::exception& e) {
+      log::error("metrics", e.what());
+      return kExitUnavailable;
+    }
+    http_server->route("/metrics", [&metrics] {
+      return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics.text()};
+    });
+    // Alive: the loop answers and no part has failed (a failed part ends the process).
+    http_server->route("/healthz", [&] {
+      return exit_status == 0 ? http::Response{200, "text/plain; charset=utf-8", "ok\n"}
+                              : http::Response{503, "text/plain; charset=utf-8",
+                                               "failing: exit status " + std::to_string(exit_status) + "\n"};
+    });
+    http_server->route("/readyz", [&] {
+      const std::string reason = not_ready_because();
+      return reason.empty() ? http::Response{200, "text/plain; charset=utf-8", "ready\n"}
+                            : http::Response{503, "text/plain; charset=utf-8", "not ready: " + reason + "\n"};
+    });
+    http_server->start();
+    const auto endpoint = http_server->endpoint();
+    log::info("metrics", "serving http://" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) +
+                             "/metrics, /healthz and /readyz");
+  }
+
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  std::stop_source stop;
+  int signals_seen = 0;
+  const auto begin_stopping = [&](const std::string& why) {
+    if (phase != Phase::stopping) {
+      phase = Phase::stopping;
+      systemd::notify_stopping(why);
+    }
+  };
   const auto stop_when_done = [&] {
     if (!ingest_running && !pipeline_running) {
       io.stop();
@@ -144,6 +211,8 @@ int run_service(int argc, const char* const* argv) {
       exit_status = status;
     }
     if (status != 0 || ends_the_run) {
+      begin_stopping(status != 0 ? "stopping after a failure (exit status " + std::to_string(status) + ")"
+                                 : "stopping: the work is done");
       stop.request_stop();
     }
     stop_when_done();
@@ -155,10 +224,15 @@ int run_service(int argc, const char* const* argv) {
       return;
     }
     if (number == SIGHUP) {
-      log::notice("sfcrimed", "SIGHUP: logs go to stderr, nothing to reopen; restart to apply new settings");
+      if (config.log_file.empty()) {
+        log::notice("sfcrimed", "SIGHUP: logging to stderr, no log file to reopen; restart to apply new settings");
+      } else if (log::reopen_file()) {
+        log::notice("sfcrimed", "SIGHUP: reopened the log file " + config.log_file + "; restart to apply new settings");
+      }
     } else if (++signals_seen == 1) {
-      log::notice("sfcrimed",
-                  std::string(number == SIGINT ? "SIGINT" : "SIGTERM") + ": stopping (a second signal exits at once)");
+      const std::string name = number == SIGINT ? "SIGINT" : "SIGTERM";
+      log::notice("sfcrimed", name + ": stopping (a second signal exits at once)");
+      begin_stopping(name + ": stopping; committing the pipeline's work and flushing the ingest");
       stop.request_stop();
       stop_when_done();
     } else {
@@ -174,13 +248,54 @@ int run_service(int argc, const char* const* argv) {
     if (error) {
       return;
     }
-    log::info("progress", pipeline->progress_line());
+    const std::string line = pipeline->progress_line();
+    log::info("progress", line);
+    if (phase == Phase::ready) {
+      systemd::notify_status(line);
+    }
     progress.expires_after(config.pipeline.progress_interval);
     progress.async_wait(on_progress);
   };
   if (pipeline && config.pipeline.progress_interval.count() > 0) {
     progress.expires_after(config.pipeline.progress_interval);
     progress.async_wait(on_progress);
+  }
+
+  // Readiness is polled: the pipeline's threads take their partitions in librdkafka's
+  // callbacks, and a look every 50 ms costs nothing.
+  boost::asio::steady_timer readiness(io);
+  std::function<void(const boost::system::error_code&)> on_readiness = [&](const boost::system::error_code& error) {
+    if (error || phase != Phase::starting) {
+      return;
+    }
+    if (not_ready_because().empty()) {
+      phase = Phase::ready;
+      std::string status = "ready:";
+      status += config.ingest.enabled ? " replaying " + config.ingest.file + " into " + config.kafka.topic + ";" : "";
+      status += pipeline ? " " + std::to_string(config.pipeline.threads) + " pipeline threads counting" : "";
+      status += config.metrics.listen.empty() ? "" : "; metrics on http://" + config.metrics.listen + "/metrics";
+      log::notice("sfcrimed", status);
+      systemd::notify_ready(status);
+      return;
+    }
+    readiness.expires_after(std::chrono::milliseconds(50));
+    readiness.async_wait(on_readiness);
+  };
+  boost::asio::post(io, [&] { on_readiness({}); });
+
+  // The watchdog pings come from the loop: a loop that stopped turning stops them.
+  boost::asio::steady_timer watchdog(io);
+  const auto ping_interval = systemd::watchdog_ping_interval();
+  std::function<void(const boost::system::error_code&)> on_watchdog = [&](const boost::system::error_code& error) {
+    if (error) {
+      return;
+    }
+    systemd::notify_watchdog();
+    watchdog.expires_after(*ping_interval);
+    watchdog.async_wait(on_watchdog);
+  };
+  if (ping_interval) {
+    boost::asio::post(io, [&] { on_watchdog({}); });
   }
 
   std::jthread pipeline_thread;
@@ -201,6 +316,7 @@ int run_service(int argc, const char* const* argv) {
         pipeline_running = false;
         pipeline_report = result;
         progress.cancel();
+        readiness.cancel();
         finished(status, true);
       });
     });
@@ -239,7 +355,12 @@ int run_service(int argc, const char* const* argv) {
   }
 
   io.run();
+  begin_stopping("stopping");
   stop.request_stop();
+  if (http_server) {
+    http_server->stop();
+  }
+  watchdog.cancel();
   if (ingest_thread.joinable()) {
     ingest_thread.join();
   }

@@ -1,5 +1,6 @@
 #include "sfcrimed/config.hpp"
 
+#include <unistd.h>
 #include <algorithm>
 #include <array>
 #include <boost/program_options.hpp>
@@ -9,6 +10,8 @@
 #include <sstream>
 #include <system_error>
 #include <vector>
+
+#include "sfcrimed/http_server.hpp"
 
 namespace sfcrimed {
 namespace {
@@ -38,6 +41,7 @@ const KafkaSection& producer_section() {
           {"queue.buffering.max.messages", "50000"},
           {"queue.buffering.max.kbytes", "32768"},
           {"message.timeout.ms", "60000"},
+          {"statistics.interval.ms", "5000"},
       }};
   return section;
 }
@@ -55,6 +59,7 @@ const KafkaSection& consumer_section() {
           {"fetch.max.bytes", "52428800"},
           {"queued.min.messages", "100000"},
           {"queued.max.messages.kbytes", "65536"},
+          {"statistics.interval.ms", "5000"},
       }};
   return section;
 }
@@ -303,7 +308,9 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "compacted topic of the pipeline's recoverable state (empty: <kafka.topic>.state)")(
           "metrics.listen", po::value(&config.metrics.listen)->default_value(defaults.metrics.listen),
           "address:port of the Prometheus /metrics endpoint; empty: none")(
-          "log.level", po::value(&log_level)->default_value(log_level), "error, warning, notice, info or debug");
+          "log.level", po::value(&log_level)->default_value(log_level), "error, warning, notice, info or debug")(
+          "log.file", po::value(&config.log_file),
+          "append log lines to this file, reopened on SIGHUP (for logrotate); empty: stderr");
   for (const auto* section : {&producer_section(), &consumer_section()}) {
     for (const auto& [property, value] : section->documented) {
       const std::string name = std::string(section->name) + "." + property;
@@ -448,6 +455,19 @@ Invocation parse_invocation(int argc, const char* const* argv) {
     bad(sources, "log.level", "'" + log_level + "' is not a level; use error, warning, notice, info or debug");
   }
   config.log_level = *level;
+  if (!config.log_file.empty()) {
+    // Writable if it exists, or creatable in its directory: checked here so that a typo
+    // is a configuration error, not a daemon that starts and cannot log.
+    const auto slash = config.log_file.rfind('/');
+    const std::string directory =
+        slash == std::string::npos ? "." : config.log_file.substr(0, std::max<std::size_t>(slash, 1));
+    const bool exists = ::access(config.log_file.c_str(), F_OK) == 0;
+    if (::access(exists ? config.log_file.c_str() : directory.c_str(), W_OK) != 0) {
+      bad(sources, "log.file",
+          "cannot write to '" + (exists ? config.log_file : directory) + "' (" +
+              std::generic_category().message(errno) + ")");
+    }
+  }
   if (config.ingest.rate < 0) {
     bad(sources, "ingest.rate", "must be 0 (unlimited) or more records per second");
   }
@@ -460,6 +480,13 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   }
   if (config.kafka.partitions < 1 || config.kafka.partitions > 1000) {
     bad(sources, "kafka.partitions", "must be from 1 to 1000");
+  }
+  if (!config.metrics.listen.empty()) {
+    try {
+      (void)http::parse_listen_address(config.metrics.listen);
+    } catch (const std::invalid_argument& e) {
+      bad(sources, "metrics.listen", e.what());
+    }
   }
   if (config.kafka.bootstrap.empty()) {
     bad(sources, "kafka.bootstrap", "must name at least one broker (host:port)");
@@ -522,7 +549,7 @@ std::string to_ini(const Config& config) {
       << "\nstats_topic = " << pipeline.stats_topic << "\nstate_topic = " << pipeline.state_topic << "\n";
   section("consumer", config.consumer);
   out << "\n[metrics]\nlisten = " << config.metrics.listen << "\n\n[log]\nlevel = " << log::level_name(config.log_level)
-      << "\n";
+      << "\nfile = " << config.log_file << "\n";
   return out.str();
 }
 

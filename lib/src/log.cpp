@@ -1,15 +1,50 @@
 #include "sfcrimed/log.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <stdexcept>
 #include <utility>
 
 namespace sfcrimed::log {
 namespace {
 
 std::atomic<int> threshold{static_cast<int>(Level::info)};
+
+// Where lines go. Reopening dup2()s the new file onto the same descriptor, so writers
+// never see a closed one and need no lock.
+std::atomic<int> log_fd{STDERR_FILENO};
+std::atomic<bool> timestamps{false};
+std::mutex file_mutex;  // open_file() and reopen_file()
+std::string file_path;
+
+int open_for_append(const std::string& path) {
+  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+}
+
+// "2026-11-25T18:45:01.123Z "
+void append_timestamp(std::string& line) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  std::array<char, 32> text{};
+  const std::size_t length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%S", &utc);
+  line.append(text.data(), length);
+  line += '.';
+  line += static_cast<char>('0' + millis / 100);
+  line += static_cast<char>('0' + millis / 10 % 10);
+  line += static_cast<char>('0' + millis % 10);
+  line += "Z ";
+}
 
 constexpr std::array<std::pair<std::string_view, Level>, 5> kNames = {{{"error", Level::error},
                                                                        {"warning", Level::warning},
@@ -41,12 +76,59 @@ void set_level(Level level) { threshold.store(static_cast<int>(level), std::memo
 
 bool enabled(Level level) { return static_cast<int>(level) <= threshold.load(std::memory_order_relaxed); }
 
+void open_file(const std::string& path) {
+  const std::lock_guard lock(file_mutex);
+  const int fd = open_for_append(path);
+  if (fd < 0) {
+    throw std::runtime_error("cannot open the log file '" + path + "': " + std::strerror(errno));
+  }
+  if (file_path.empty()) {
+    log_fd.store(fd);
+  } else {
+    ::dup2(fd, log_fd.load());
+    ::close(fd);
+  }
+  file_path = path;
+  timestamps.store(true);
+}
+
+bool reopen_file() {
+  std::string why;
+  {
+    const std::lock_guard lock(file_mutex);
+    if (file_path.empty()) {
+      return true;
+    }
+    const int fd = open_for_append(file_path);
+    if (fd >= 0) {
+      ::dup2(fd, log_fd.load());
+      ::close(fd);
+      return true;
+    }
+    why = "cannot reopen the log file '" + file_path + "': " + std::strerror(errno) + "; still writing to the old one";
+  }
+  error("log", why);
+  return false;
+}
+
+void use_stderr() {
+  const std::lock_guard lock(file_mutex);
+  if (!file_path.empty()) {
+    ::dup2(STDERR_FILENO, log_fd.load());
+    file_path.clear();
+  }
+  timestamps.store(false);
+}
+
 void write(Level level, std::string_view component, std::string_view message) {
   if (!enabled(level)) {
     return;
   }
   std::string line;
-  line.reserve(message.size() + component.size() + 8);
+  line.reserve(message.size() + component.size() + 40);
+  if (timestamps.load(std::memory_order_relaxed)) {
+    append_timestamp(line);
+  }
   line += '<';
   line += static_cast<char>('0' + static_cast<int>(level));
   line += '>';
@@ -57,7 +139,7 @@ void write(Level level, std::string_view component, std::string_view message) {
   // One write(2) per line: lines from several threads never interleave.
   std::string_view rest = line;
   while (!rest.empty()) {
-    const ssize_t wrote = ::write(STDERR_FILENO, rest.data(), rest.size());
+    const ssize_t wrote = ::write(log_fd.load(std::memory_order_relaxed), rest.data(), rest.size());
     if (wrote <= 0) {
       return;
     }

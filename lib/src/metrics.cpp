@@ -1,6 +1,6 @@
 #include "sfcrimed/metrics.hpp"
 
-#include <prometheus/exposer.h>
+#include <prometheus/text_serializer.h>
 
 #include <map>
 #include <stdexcept>
@@ -113,18 +113,20 @@ Metrics::Metrics() : Metrics(std::make_shared<prometheus::Registry>()) {}
 Metrics::Metrics(std::shared_ptr<prometheus::Registry> registry)
     : ingest(make_ingest_metrics(*registry)),
       pipeline(make_pipeline_metrics(*registry)),
-      registry_(std::move(registry)) {}
+      registry_(std::move(registry)),
+      brokers_up_(prometheus::BuildGauge()
+                      .Name("sfcrimed_kafka_brokers_up")
+                      .Help("Kafka brokers a client of sfcrimed (label client: its client.id) has a working connection "
+                            "to, from its librdkafka statistics every statistics.interval.ms; 0: the cluster is "
+                            "unreachable from it")
+                      .Register(*registry_)) {}
 
 Metrics::~Metrics() = default;
 
-void Metrics::serve(const std::string& listen) {
-  try {
-    exposer_ = std::make_unique<prometheus::Exposer>(listen);
-  } catch (const std::exception& e) {
-    throw std::runtime_error("cannot serve metrics on " + listen + " (" + e.what() +
-                             "); is the port taken? set metrics.listen to another address, or empty for none");
-  }
-  exposer_->RegisterCollectable(registry_);
+std::string Metrics::text() const { return prometheus::TextSerializer().Serialize(registry_->Collect()); }
+
+void Metrics::record_broker_states(const kafka::BrokerStates& states) {
+  brokers_up_.Add({{"client", states.client_id}}).Set(states.up);
 }
 
 void Metrics::describe_producer(const kafka::Settings& settings) {

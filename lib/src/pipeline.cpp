@@ -157,6 +157,9 @@ class PipelineShared {
     }
   }
 
+  // Threads that have taken their first assignment (their partitions' state loaded).
+  std::atomic<int> threads_assigned{0};
+
   // The report, across threads.
   std::atomic<std::uint64_t> consumed{0};
   std::atomic<std::uint64_t> malformed{0};
@@ -238,6 +241,7 @@ class Worker final : public RdKafka::RebalanceCb {
   std::set<WallSeconds> emitted_windows_;
   std::uint64_t stats_messages_ = 0;
   std::exception_ptr callback_error_;  // from rebalance_cb, rethrown after consume()
+  bool assigned_once_ = false;
   CallParser parser_;
   CallView call_;
   std::string reason_;
@@ -248,7 +252,8 @@ class Worker final : public RdKafka::RebalanceCb {
 void Worker::run(const std::stop_token& stop) {
   const Config& config = shared_.config;
   const std::string name = config.pipeline.group + "." + config.kafka.topic + "." + std::to_string(index_);
-  kafka::Settings producer_settings = {{"bootstrap.servers", config.kafka.bootstrap}};
+  kafka::Settings producer_settings = {{"bootstrap.servers", config.kafka.bootstrap},
+                                       {"client.id", name + ".producer"}};
   producer_settings.insert(producer_settings.end(), config.producer.begin(), config.producer.end());
   // A transaction's stats messages are all queued before it commits; the ingest's queue
   // limits (sized to pace a replay) would only make the thread wait on acknowledgements.
@@ -580,7 +585,12 @@ void Worker::take(const std::vector<std::int32_t>& partitions) {
   if (err != RdKafka::ERR_NO_ERROR) {
     throw std::runtime_error("cannot assign " + where + ": " + RdKafka::err2str(err));
   }
-  log::info("pipeline", "thread " + std::to_string(index_) + " owns " + where + " (from the committed state)");
+  log::info("pipeline", "thread " + std::to_string(index_) + " owns " + (where.empty() ? "no partition" : where) +
+                            " (from the committed state)");
+  if (!assigned_once_) {
+    assigned_once_ = true;
+    shared_.threads_assigned.fetch_add(1, std::memory_order_release);
+  }
 }
 
 void Worker::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -684,6 +694,8 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
   }
   return report;
 }
+
+int Pipeline::threads_assigned() const { return shared_->threads_assigned.load(std::memory_order_acquire); }
 
 void Pipeline::drain_to_current_end() {
   bool now = false;

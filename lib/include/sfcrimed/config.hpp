@@ -70,6 +70,7 @@ struct Config {
   kafka::Settings consumer;  // librdkafka consumer properties, defaults first
   MetricsConfig metrics;
   log::Level log_level = log::Level::info;
+  std::string log_file;  // empty: stderr (journald under systemd)
   bool drain = false;
 };
 

@@ -4,9 +4,12 @@
 
 #include <librdkafka/rdkafkacpp.h>
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,5 +33,21 @@ std::unique_ptr<RdKafka::Conf> make_conf(const Settings& settings);
 
 // The value of `name` in `settings` (the last one wins), or `fallback`.
 std::string setting_or(const Settings& settings, const std::string& name, const std::string& fallback);
+
+// What one client's librdkafka statistics (statistics.interval.ms) say of its brokers.
+struct BrokerStates {
+  std::string client_id;
+  int up = 0;     // brokers the client has a working connection to (state UP)
+  int known = 0;  // brokers it learned from the cluster's metadata
+};
+
+// Reads a librdkafka statistics document; nothing when it is not one. Bootstrap and
+// internal entries (node id -1) are not brokers of the cluster and are not counted; a
+// broker counts once however many roles (coordinator) it has.
+std::optional<BrokerStates> broker_states(std::string_view statistics_json);
+
+// Where every client's statistics go, on librdkafka's threads, from now on; an empty
+// function stops it. Clients report only when statistics.interval.ms is set.
+void on_broker_states(std::function<void(const BrokerStates&)> sink);
 
 }  // namespace sfcrimed::kafka

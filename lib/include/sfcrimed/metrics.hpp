@@ -1,5 +1,6 @@
 #pragma once
-// sfcrimed's Prometheus metrics: one registry, served on /metrics when asked to.
+// sfcrimed's Prometheus metrics: one registry, in the text format the service serves on
+// /metrics (lib/http_server).
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
@@ -11,10 +12,6 @@
 #include <string>
 
 #include "sfcrimed/kafka_settings.hpp"
-
-namespace prometheus {
-class Exposer;
-}
 
 namespace sfcrimed {
 
@@ -60,12 +57,15 @@ class Metrics {
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
 
-  // Serves /metrics on `listen` (host:port); throws std::runtime_error naming the address
-  // when it cannot listen there.
-  void serve(const std::string& listen);
+  // Every metric in Prometheus's text exposition format (version 0.0.4).
+  [[nodiscard]] std::string text() const;
 
   // The producer's effective settings, as one info series (value 1) labelled with them.
   void describe_producer(const kafka::Settings& settings);
+
+  // A Kafka client's brokers in state UP, from its statistics: sfcrimed_kafka_brokers_up{client}.
+  // Any thread.
+  void record_broker_states(const kafka::BrokerStates& states);
 
   [[nodiscard]] prometheus::Registry& registry() { return *registry_; }
   IngestMetrics ingest;
@@ -74,7 +74,7 @@ class Metrics {
  private:
   explicit Metrics(std::shared_ptr<prometheus::Registry> registry);
   std::shared_ptr<prometheus::Registry> registry_;
-  std::unique_ptr<prometheus::Exposer> exposer_;
+  prometheus::Family<prometheus::Gauge>& brokers_up_;
 };
 
 }  // namespace sfcrimed

@@ -52,6 +52,11 @@ class Pipeline {
   // std::runtime_error when Kafka cannot be used; a thread's fatal error stops them all.
   PipelineReport run(const std::stop_token& stop);
 
+  // Threads that have had their first share of the partitions from the consumer group
+  // and loaded its committed state (a thread with more threads than partitions gets an
+  // empty share, which counts too): pipeline.threads of them means the pipeline works.
+  [[nodiscard]] int threads_assigned() const;
+
   // Drain mode: finish once the calls topic is consumed to its current end. Any thread.
   void drain_to_current_end();
 

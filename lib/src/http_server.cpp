@@ -1,0 +1,185 @@
+#include "sfcrimed/http_server.hpp"
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <chrono>
+#include <stdexcept>
+#include <utility>
+
+namespace sfcrimed::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+// A client that sends nothing for this long is dropped (Prometheus keeps its connection
+// open between scrapes and reconnects when it must).
+constexpr std::chrono::seconds kIdleTimeout{60};
+
+// One connection: read a request, answer it, and again while the client keeps it alive.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<const std::map<std::string, Handler, std::less<>>> routes)
+      : stream_(std::move(socket)), routes_(std::move(routes)) {}
+
+  void read() {
+    request_ = {};
+    stream_.expires_after(kIdleTimeout);
+    beast::http::async_read(stream_, buffer_, request_,
+                            [self = shared_from_this()](beast::error_code error, std::size_t) {
+                              if (!error) {
+                                self->answer();
+                              }
+                            });
+  }
+
+ private:
+  void answer() {
+    const auto& request = request_;
+    beast::http::response<beast::http::string_body> response;
+    response.version(request.version());
+    response.keep_alive(request.keep_alive());
+    response.set(beast::http::field::server, "sfcrimed");
+    // Everything here is the state of the moment: never cache it.
+    response.set(beast::http::field::cache_control, "no-store");
+    const std::string_view target(request.target().data(), request.target().size());
+    const std::string_view path = target.substr(0, target.find('?'));
+    Response reply;
+    if (request.method() != beast::http::verb::get && request.method() != beast::http::verb::head) {
+      reply = {405, "text/plain; charset=utf-8", "only GET and HEAD are served here\n"};
+      response.set(beast::http::field::allow, "GET, HEAD");
+    } else if (const auto route = routes_->find(path); route != routes_->end()) {
+      try {
+        reply = route->second();
+      } catch (const std::exception& e) {
+        reply = {500, "text/plain; charset=utf-8", std::string("error: ") + e.what() + "\n"};
+      }
+    } else {
+      reply = {404, "text/plain; charset=utf-8", "not found; the paths served here are:"};
+      for (const auto& [known, handler] : *routes_) {
+        reply.body += " " + known;
+      }
+      reply.body += "\n";
+    }
+    response.result(reply.status);
+    response.set(beast::http::field::content_type, reply.content_type);
+    response.body() = std::move(reply.body);
+    response.prepare_payload();
+    if (request.method() == beast::http::verb::head) {
+      response.body().clear();  // Content-Length stays that of the GET answer
+    }
+    response_ = std::move(response);
+    beast::http::async_write(stream_, response_, [self = shared_from_this()](beast::error_code error, std::size_t) {
+      if (error) {
+        return;
+      }
+      if (self->response_.keep_alive()) {
+        self->read();
+      } else {
+        beast::error_code ignored;
+        self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      }
+    });
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  beast::http::request<beast::http::string_body> request_;  // a body, if any, is ignored
+  beast::http::response<beast::http::string_body> response_;
+  std::shared_ptr<const std::map<std::string, Handler, std::less<>>> routes_;
+};
+
+}  // namespace
+
+tcp::endpoint parse_listen_address(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon + 1 == listen.size()) {
+    throw std::invalid_argument("'" + listen + "' is not host:port (e.g. 127.0.0.1:9464, or :9464 for every address)");
+  }
+  std::string host = listen.substr(0, colon);
+  const std::string port_text = listen.substr(colon + 1);
+  unsigned long port = 0;
+  std::size_t used = 0;
+  try {
+    port = std::stoul(port_text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != port_text.size() || port > 65535) {
+    throw std::invalid_argument("'" + port_text + "' in '" + listen + "' is not a port (0-65535)");
+  }
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host == "*") {
+    host = "0.0.0.0";
+  } else if (host == "localhost") {
+    host = "127.0.0.1";
+  }
+  beast::error_code error;
+  const auto address = asio::ip::make_address(host, error);
+  if (error) {
+    throw std::invalid_argument("'" + host + "' in '" + listen +
+                                "' is not an IP address (use 127.0.0.1, ::1, 0.0.0.0 or localhost)");
+  }
+  return {address, static_cast<unsigned short>(port)};
+}
+
+Server::Server(asio::io_context& io, const std::string& listen) : acceptor_(io), routes_(std::make_shared<Routes>()) {
+  tcp::endpoint endpoint;
+  try {
+    endpoint = parse_listen_address(listen);
+  } catch (const std::invalid_argument& e) {
+    throw std::runtime_error(std::string("cannot serve HTTP on ") + e.what());
+  }
+  beast::error_code error;
+  acceptor_.open(endpoint.protocol(), error);
+  if (!error) {
+    acceptor_.set_option(asio::socket_base::reuse_address(true), error);
+  }
+  if (!error) {
+    acceptor_.bind(endpoint, error);
+  }
+  if (!error) {
+    acceptor_.listen(asio::socket_base::max_listen_connections, error);
+  }
+  if (error) {
+    throw std::runtime_error("cannot serve HTTP on " + listen + " (" + error.message() +
+                             "); is the port taken? set metrics.listen to another address, or empty for none");
+  }
+}
+
+Server::~Server() = default;
+
+void Server::route(const std::string& path, Handler handler) { (*routes_)[path] = std::move(handler); }
+
+void Server::start() { accept(); }
+
+void Server::stop() {
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+tcp::endpoint Server::endpoint() const {
+  beast::error_code ignored;
+  return acceptor_.local_endpoint(ignored);
+}
+
+void Server::accept() {
+  acceptor_.async_accept([this](beast::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor_.is_open()) {
+      return;
+    }
+    if (!error) {
+      std::make_shared<Session>(std::move(socket), routes_)->read();
+    }
+    accept();
+  });
+}
+
+}  // namespace sfcrimed::http

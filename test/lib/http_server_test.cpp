@@ -1,0 +1,116 @@
+#include "sfcrimed/http_server.hpp"
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+#include <thread>
+
+using sfcrimed::http::parse_listen_address;
+using sfcrimed::http::Response;
+using sfcrimed::http::Server;
+using tcp = boost::asio::ip::tcp;
+
+namespace {
+
+// Sends raw request bytes on one connection and returns everything the server answered
+// until it closed the connection.
+std::string exchange(const tcp::endpoint& endpoint, const std::string& requests) {
+  boost::asio::io_context io;
+  tcp::socket socket(io);
+  socket.connect(endpoint);
+  boost::asio::write(socket, boost::asio::buffer(requests));
+  std::string answer;
+  boost::system::error_code error;
+  boost::asio::read(socket, boost::asio::dynamic_buffer(answer), error);
+  CHECK(error == boost::asio::error::eof);
+  return answer;
+}
+
+// A server on a free loopback port, its loop on a thread of its own.
+class RunningServer {
+ public:
+  RunningServer() : server_(io_, "127.0.0.1:0") {
+    server_.route("/hello", [] { return Response{200, "text/plain", "hi\n"}; });
+    server_.route("/down", [] { return Response{503, "text/plain", "not ready: starting\n"}; });
+    server_.route("/throws", []() -> Response { throw std::runtime_error("broken handler"); });
+    server_.start();
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~RunningServer() {
+    boost::asio::post(io_, [this] { server_.stop(); });
+    io_.stop();
+    thread_.join();
+  }
+  RunningServer(const RunningServer&) = delete;
+  RunningServer& operator=(const RunningServer&) = delete;
+
+  [[nodiscard]] tcp::endpoint endpoint() const { return server_.endpoint(); }
+
+ private:
+  boost::asio::io_context io_;
+  Server server_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("listen addresses: IPv4, IPv6, localhost, every address; clear errors", "[http]") {
+  CHECK(parse_listen_address("127.0.0.1:9464") == tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 9464));
+  CHECK(parse_listen_address("[::1]:80") == tcp::endpoint(boost::asio::ip::make_address("::1"), 80));
+  CHECK(parse_listen_address("localhost:1").address().to_string() == "127.0.0.1");
+  CHECK(parse_listen_address(":9464").address().to_string() == "0.0.0.0");
+  CHECK_THROWS_WITH(parse_listen_address("9464"), Catch::Contains("is not host:port"));
+  CHECK_THROWS_WITH(parse_listen_address("127.0.0.1:http"),
+                    Catch::Contains("'http' in '127.0.0.1:http' is not a port"));
+  CHECK_THROWS_WITH(parse_listen_address("127.0.0.1:65536"), Catch::Contains("is not a port"));
+  CHECK_THROWS_WITH(parse_listen_address("example.org:80"), Catch::Contains("is not an IP address"));
+}
+
+TEST_CASE("a taken port is an error at construction, naming the address", "[http]") {
+  boost::asio::io_context io;
+  Server first(io, "127.0.0.1:0");
+  const std::string taken = "127.0.0.1:" + std::to_string(first.endpoint().port());
+  CHECK_THROWS_WITH(Server(io, taken), Catch::StartsWith("cannot serve HTTP on " + taken + " (") &&
+                                           Catch::Contains("set metrics.listen to another address"));
+}
+
+TEST_CASE("GET answers from the route, with status, type and length", "[http]") {
+  const RunningServer server;
+  const std::string answer =
+      exchange(server.endpoint(), "GET /hello?x=1 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(answer, Catch::Contains("Content-Type: text/plain\r\n"));
+  CHECK_THAT(answer, Catch::Contains("Content-Length: 3\r\n"));
+  CHECK_THAT(answer, Catch::Contains("Cache-Control: no-store\r\n"));
+  CHECK_THAT(answer, Catch::EndsWith("\r\n\r\nhi\n"));
+}
+
+TEST_CASE("a kept-alive connection answers request after request", "[http]") {
+  const RunningServer server;
+  const std::string answer =
+      exchange(server.endpoint(),
+               "GET /hello HTTP/1.1\r\nHost: t\r\n\r\nGET /down HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(answer, Catch::StartsWith("HTTP/1.1 200 OK\r\n"));
+  CHECK_THAT(answer, Catch::Contains("HTTP/1.1 503 Service Unavailable\r\n"));
+  CHECK_THAT(answer, Catch::EndsWith("not ready: starting\n"));
+}
+
+TEST_CASE("HEAD, other methods, unknown paths and failing handlers", "[http]") {
+  const RunningServer server;
+  const std::string head = exchange(server.endpoint(), "HEAD /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(head, Catch::Contains("Content-Length: 3\r\n"));
+  CHECK_THAT(head, Catch::EndsWith("\r\n\r\n"));
+  const std::string post = exchange(
+      server.endpoint(), "POST /hello HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab");
+  CHECK_THAT(post, Catch::StartsWith("HTTP/1.1 405 Method Not Allowed\r\n"));
+  CHECK_THAT(post, Catch::Contains("Allow: GET, HEAD\r\n"));
+  const std::string missing = exchange(server.endpoint(), "GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(missing, Catch::StartsWith("HTTP/1.1 404 Not Found\r\n"));
+  CHECK_THAT(missing, Catch::EndsWith("the paths served here are: /down /hello /throws\n"));
+  const std::string failing =
+      exchange(server.endpoint(), "GET /throws HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+  CHECK_THAT(failing, Catch::StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
+  CHECK_THAT(failing, Catch::EndsWith("error: broken handler\n"));
+}

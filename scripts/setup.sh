@@ -45,6 +45,7 @@ debian_packages=(
   zlib1g-dev libbz2-dev                               # .gz and .bz2 input
   openjdk-17-jre-headless maven                       # Kafka, ZooKeeper and their tools
   procps iproute2 python3                             # pgrep, ss, test helpers
+  systemd                                             # systemd-analyze: the unit's tests
   clang-format clang-tidy shellcheck                  # scripts/lint.sh
   clang-14 libclang-rt-14-dev                         # scripts/fuzz.sh (libFuzzer)
 )

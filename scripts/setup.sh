@@ -47,6 +47,7 @@ debian_packages=(
   procps iproute2 python3                             # pgrep, ss, test helpers
   clang-format clang-tidy shellcheck                  # scripts/lint.sh
   clang-14 libclang-rt-14-dev                         # scripts/fuzz.sh (libFuzzer)
+  prometheus                                          # etc/prometheus: promtool checks, scrape test
 )
 
 install_debian_packages() {

@@ -30,19 +30,69 @@ trap stop_all EXIT
 
 # query EXPR: the value of an instant query's only sample, empty when it has none.
 query() {
-  python3 - "http://127.0.0.1:$prometheus_port/api/v1/query" "$1" <<'PY'
-import json, sys, urllib.parse, urllib.request
-url = sys.argv[1] + "?" + urllib.parse.urlencode({"query": sys.argv[2]})
-body = json.load(urllib.request.urlopen(url, timeout=10))
-if body["status"] != "success":
-    sys.exit("query failed: " + json.dumps(body))
-result = body["data"]["result"]
-if len(result) > 1:
-    sys.exit("more than one series: " + json.dumps(result))
-print(result[0]["value"][1] if result else "")
-PY
+  python3 "$SCRATCH/poll.py" "http://127.0.0.1:$prometheus_port" --query "$1"
 }
-positive() { python3 -c 'import sys; sys.exit(0 if float(sys.argv[1]) > 0 else 1)' "${1:-0}"; }
+
+# One Python process polls, so that a second of the test is a second of Prometheus time,
+# not the start-up of five interpreters.
+cat >"$SCRATCH/poll.py" <<'PY'
+"""poll.py URL --query EXPR: prints the value of EXPR's only sample (empty: none).
+poll.py URL --until-moving SECONDS DAEMON_PID SERVER_PID: polls the figures every second
+until the target is up, the input and processed rates are above 0 and the p99 has taken
+two values; prints them, or exits 1 with what it saw when SECONDS pass first."""
+import json, sys, time, urllib.error, urllib.parse, urllib.request
+
+base = sys.argv[1]
+
+def query(expr):
+    url = base + "/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    body = json.load(urllib.request.urlopen(url, timeout=10))
+    result = body["data"]["result"]
+    if len(result) > 1:
+        sys.exit("%s: more than one series: %s" % (expr, json.dumps(result)))
+    return result[0]["value"][1] if result else ""
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+def positive(value):
+    return value not in ("", "NaN") and float(value) > 0
+
+if sys.argv[2] == "--query":
+    print(query(sys.argv[3]))
+    sys.exit(0)
+
+seconds, daemon, server = float(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+start = time.monotonic()
+figures, p99s = {}, []
+while time.monotonic() - start < seconds:
+    time.sleep(1)
+    for pid, who in ((daemon, "sfcrimed"), (server, "prometheus")):
+        if not alive(pid):
+            sys.exit("%s stopped early" % who)
+    try:
+        urllib.request.urlopen(base + "/-/ready", timeout=2)
+    except (urllib.error.URLError, ConnectionError):
+        continue  # still starting
+    figures = {
+        "up": query('up{job="sfcrimed"}'),
+        "input": query("job:sfcrimed_pipeline_records_input:rate1m"),
+        "processed": query("job:sfcrimed_pipeline_records_consumed:rate1m"),
+        "p99": query("job:sfcrimed_pipeline_latency_seconds:p99_rate1m"),
+    }
+    if positive(figures["p99"]) and figures["p99"] not in p99s:
+        p99s.append(figures["p99"])
+    if figures["up"] == "1" and positive(figures["input"]) and positive(figures["processed"]) and len(p99s) >= 2:
+        print("after %.0f s: up 1, input %s rows/s, processed %s rows/s, p99 %s s"
+              % (time.monotonic() - start, figures["input"], figures["processed"], " then ".join(p99s)))
+        sys.exit(0)
+sys.exit("after %.0f s, expected up 1, input and processed rates > 0 and two p99 values; last seen %s, p99 values %s"
+         % (seconds, json.dumps(figures), p99s))
+PY
 
 # 15,000 calls at 300/s last 50 s: the replay is still going when the test stops it.
 "$sfcrimed" sample --records 15000 --seed 7 --out "$SCRATCH/calls.json"
@@ -64,38 +114,11 @@ prometheus --config.file "$SCRATCH/prometheus/prometheus.yml" --web.listen-addre
   --storage.tsdb.path "$SCRATCH/prometheus/data" --log.level warn >"$SCRATCH/prometheus.log" 2>&1 &
 server=$!
 
-# Until every figure is there and the p99 has taken two values (or 45 s, then fail).
-declare -A p99_seen=()
-input='' processed='' up=''
-for ((second = 0; second < 45; second++)); do
-  sleep 1
-  kill -0 "$daemon" 2>/dev/null || fail "sfcrimed stopped early:"$'\n'"$(cat "$SCRATCH/daemon.err")"
-  kill -0 "$server" 2>/dev/null || fail "prometheus stopped early:"$'\n'"$(cat "$SCRATCH/prometheus.log")"
-  ready=$(python3 -c 'import sys, urllib.request
-try:
-    urllib.request.urlopen(sys.argv[1], timeout=2)
-    print(1)
-except Exception:
-    print(0)' "http://127.0.0.1:$prometheus_port/-/ready")
-  [[ $ready == 1 ]] || continue
-  up=$(query 'up{job="sfcrimed"}')
-  input=$(query 'job:sfcrimed_pipeline_records_input:rate1m')
-  processed=$(query 'job:sfcrimed_pipeline_records_consumed:rate1m')
-  p99=$(query 'job:sfcrimed_pipeline_latency_seconds:p99_rate1m')
-  [[ -z $p99 || $p99 == NaN ]] || p99_seen[$p99]=1
-  if [[ $up == 1 ]] && positive "$input" && positive "$processed" && ((${#p99_seen[@]} >= 2)); then
-    break
-  fi
-done
-[[ $up == 1 ]] || fail "up{job=\"sfcrimed\"} is '$up', expected 1:"$'\n'"$(cat "$SCRATCH/prometheus.log")"
-positive "$input" || fail "input rate '$input', expected > 0"
-positive "$processed" || fail "processed rate '$processed', expected > 0"
-((${#p99_seen[@]} >= 2)) || fail "p99 latency took ${#p99_seen[@]} value(s) (${!p99_seen[*]}), expected it to move"
-acked=$(query 'job:sfcrimed_ingest_records_acked:rate1m')
-lag=$(query 'job:sfcrimed_pipeline_consumer_lag_records:sum')
-p50=$(query 'job:sfcrimed_pipeline_latency_seconds:p50_rate1m')
-pass "after ${second} s: up 1, input $input rows/s (ingest acked $acked), processed $processed rows/s, lag $lag," \
-  "p50 $p50 s, p99 values ${!p99_seen[*]}"
+# Until every figure is there and the p99 has moved; 40 s at most.
+figures=$(python3 "$SCRATCH/poll.py" "http://127.0.0.1:$prometheus_port" --until-moving 40 "$daemon" "$server") ||
+  fail "the recorded figures (above); sfcrimed's log ends:"$'\n'"$(tail -n 5 "$SCRATCH/daemon.err")"$'\n'"prometheus's log:"$'\n'"$(tail -n 5 "$SCRATCH/prometheus.log")"
+pass "$figures; ingest acked $(query 'job:sfcrimed_ingest_records_acked:rate1m') rows/s," \
+  "lag $(query 'job:sfcrimed_pipeline_consumer_lag_records:sum'), p50 $(query 'job:sfcrimed_pipeline_latency_seconds:p50_rate1m') s"
 
 # Every rule evaluated on real series without error (a label mismatch in a binary
 # operation only shows here, on the daemon's own labels).

@@ -48,6 +48,7 @@ debian_packages=(
   systemd                                             # systemd-analyze: the unit's tests
   clang-format clang-tidy shellcheck                  # scripts/lint.sh
   clang-14 libclang-rt-14-dev                         # scripts/fuzz.sh (libFuzzer)
+  prometheus                                          # etc/prometheus: promtool checks, scrape test
 )
 
 install_debian_packages() {

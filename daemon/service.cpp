@@ -39,6 +39,12 @@
 namespace sfcrimed::daemon {
 namespace {
 
+// How long a stop on SIGTERM may take: flushing the ingest's records in flight and
+// committing the pipeline's last transaction take well under a second with a reachable
+// broker; without one they would wait out Kafka's timeouts. systemd/sfcrimed.service's
+// TimeoutStopSec= (30 s) leaves room above it.
+constexpr std::chrono::seconds kGracefulStopLimit{20};
+
 constexpr const char* kUsage =
     "Usage: sfcrimed [--config FILE] [--drain] [--SECTION.KEY VALUE ...]\n"
     "       sfcrimed sample --records N [--seed S] --out FILE\n"
@@ -191,6 +197,7 @@ int run_service(int argc, const char* const* argv) {
   }
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
+  boost::asio::steady_timer stop_limit(io);
   std::stop_source stop;
   int signals_seen = 0;
   const auto begin_stopping = [&](const std::string& why) {
@@ -235,6 +242,15 @@ int run_service(int argc, const char* const* argv) {
       begin_stopping(name + ": stopping; committing the pipeline's work and flushing the ingest");
       stop.request_stop();
       stop_when_done();
+      stop_limit.expires_after(kGracefulStopLimit);
+      stop_limit.async_wait([](const boost::system::error_code& cancelled) {
+        if (!cancelled) {
+          log::error("sfcrimed", "still stopping after " + std::to_string(kGracefulStopLimit.count()) +
+                                     " s (is Kafka reachable?): exiting now; the pipeline resumes from its last "
+                                     "commit, the ingest from the last call in the topic");
+          std::_Exit(kExitFailed);
+        }
+      });
     } else {
       log::warning("sfcrimed", "second signal: exiting now, without waiting for Kafka");
       std::_Exit(128 + number);

@@ -226,6 +226,7 @@ class Worker final : public RdKafka::RebalanceCb {
   }
   void take(const std::vector<std::int32_t>& partitions);
   void flush_counts();
+  void forget_partition_metrics(std::int32_t partition);
   void check_drain();
 
   detail::PipelineShared& shared_;
@@ -526,6 +527,19 @@ void Worker::transact(OpenWindows open) {
   flush_counts();
 }
 
+// A partition this thread no longer owns: its series go, or a sum over partitions (the
+// lag alert's) would count it again under its new owner.
+void Worker::forget_partition_metrics(std::int32_t partition) {
+  PipelineMetrics& metrics = shared_.metrics.pipeline;
+  const std::map<std::string, std::string> labels = {{"partition", std::to_string(partition)}};
+  for (auto* family : {&metrics.lag, &metrics.open_windows, &metrics.state_entries}) {
+    family->Remove(&family->Add(labels));
+  }
+  const std::lock_guard lock(shared_.progress_mutex);
+  shared_.partition_offsets.erase(partition);
+  shared_.partition_open_windows.erase(partition);
+}
+
 void Worker::flush_counts() {
   PipelineMetrics& metrics = shared_.metrics.pipeline;
   metrics.consumed.Increment(static_cast<double>(counts_.consumed));
@@ -611,6 +625,7 @@ void Worker::rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode e
     commit(OpenWindows::none);
     for (const auto partition : numbers) {
       owned_.erase(partition);
+      forget_partition_metrics(partition);
     }
     consumer->unassign();
   } catch (...) {

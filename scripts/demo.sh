@@ -26,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     --topic) [[ $# -ge 2 ]] || die "--topic needs a value" && topic=$2 && shift 2 ;;
     --records) [[ $# -ge 2 ]] || die "--records needs a value" && records=$2 && shift 2 ;;
     --rate) [[ $# -ge 2 ]] || die "--rate needs a value" && rate=$2 && shift 2 ;;
-    -h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    -h | --help) header_help && exit 0 ;;
     *) die "unknown argument '$1' (see scripts/demo.sh --help)" ;;
   esac
 done

@@ -20,7 +20,7 @@ while [[ $# -gt 0 ]]; do
       seconds=$2
       shift 2
       ;;
-    -h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    -h | --help) header_help && exit 0 ;;
     *) die "unknown argument '$1' (see scripts/fuzz.sh --help)" ;;
   esac
 done

@@ -26,7 +26,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-  sed -n '2,25s/^# \{0,1\}//p' "$0"
+  header_help
   exit "${1:-0}"
 }
 

@@ -13,7 +13,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 usage() {
-  sed -n '2,11s/^# \{0,1\}//p' "$0"
+  header_help
   exit "${1:-0}"
 }
 

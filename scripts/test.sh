@@ -21,7 +21,7 @@ while [[ $# -gt 0 ]]; do
       presets+=("$2")
       shift 2
       ;;
-    -h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    -h | --help) header_help && exit 0 ;;
     *) die "unknown argument '$1' (see scripts/test.sh --help)" ;;
   esac
 done

@@ -27,7 +27,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads=$2 && shift 2 ;;
     --rate) rate=$2 && shift 2 ;;
     --seconds) seconds=$2 && shift 2 ;;
-    -h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0" && exit 0 ;;
+    -h | --help) header_help && exit 0 ;;
     *) die "unknown argument '$1'" ;;
   esac
 done

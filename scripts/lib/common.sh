@@ -8,6 +8,8 @@ SFCRIMED_POM=$SFCRIMED_ROOT/scripts/kafka/pom.xml
 SFCRIMED_MIN_JAVA=17
 
 say() { echo "${0##*/}: $*" >&2; }
+# header_help: the calling script's opening comment block (after the #! line), as its --help.
+header_help() { awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"; }
 die() {
   say "error: $*"
   exit "${DIE_STATUS:-1}"

@@ -286,7 +286,9 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
     }
   });
   metrics_.describe_producer(config_.producer);
-  if (kafka::ensure_topic(producer.handle(), config_.kafka.topic, config_.kafka.partitions, std::chrono::seconds(15))) {
+  const bool created =
+      kafka::ensure_topic(producer.handle(), config_.kafka.topic, config_.kafka.partitions, std::chrono::seconds(15));
+  if (created) {
     log::notice("ingest", "created topic " + config_.kafka.topic + " with " + std::to_string(config_.kafka.partitions) +
                               " partitions");
   }
@@ -294,7 +296,8 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
   const std::string replay_id = replay_fingerprint(calls, settings.order);
   const std::uint64_t records = calls.size();
   ResumePoint resume;
-  if (settings.resume && records > 0) {
+  // A topic just created holds nothing to resume after.
+  if (settings.resume && records > 0 && !created) {
     resume = find_resume_point(config_, producer, replay_id, records);
   }
   std::uint64_t position = resume.position;  // the next call's: pass x records + index

@@ -244,8 +244,8 @@ TEST_CASE("a restarted ingest resumes after what the topic holds, and sends noth
   }
   SECTION("a looping replay goes on with the next pass") {
     config.ingest.loop = true;
-    config.ingest.rate = 1000;
-    const auto looping = run_stopped_after(config, metrics, 300ms);
+    config.ingest.rate = 200;  // well within the second pass when stopped
+    const auto looping = run_stopped_after(config, metrics, 1500ms);
     CHECK(looping.resumed_at == 1000);
     CHECK(looping.sent > 0);
     CHECK(looping.resumed_at + looping.sent + looping.not_sent == 2000);

@@ -225,9 +225,8 @@ void add_found(ResumePoint& point, const std::vector<ReplayMark>& found, std::st
       positions.push_back(mark.position);
     }
   }
-  std::ranges::sort(positions);
-  const auto [last, end] = std::ranges::unique(positions);
-  positions.erase(last, end);
+  std::sort(positions.begin(), positions.end());
+  positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
   auto next = positions.begin();
   while (next != positions.end() && *next == point.position) {
     ++point.position;

@@ -13,7 +13,6 @@ using sfcrimed::Config;
 using sfcrimed::Ingest;
 using sfcrimed::Metrics;
 using sfcrimed::replay_fingerprint;
-using sfcrimed::ReplayMark;
 using sfcrimed::ReplayOrder;
 using sfcrimed::resume_point;
 

@@ -280,6 +280,9 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "instead of a rate: replay the gaps between calls' times this many times faster (0: off)")(
           "ingest.loop", po::value(&config.ingest.loop)->default_value(false, "false"),
           "start over at the end of the file")(
+          "ingest.resume", po::value(&config.ingest.resume)->default_value(true, "true"),
+          "start after the calls an earlier run of the same file and order left in the calls topic (found from "
+          "each partition's last message); false replays from the start")(
           "ingest.on_error", po::value(&on_error)->default_value(on_error),
           "a bad record: skip (count it, say why, send the rest) or fail (send nothing from the file)")(
           "pipeline.enabled", po::value(&config.pipeline.enabled)->default_value(true, "true"),
@@ -525,7 +528,7 @@ std::string to_ini(const Config& config) {
       << "[ingest]\nenabled = " << flag(config.ingest.enabled) << "\nfile = " << config.ingest.file
       << "\norder = " << (config.ingest.order == ReplayOrder::event_time ? "time" : "file")
       << "\nrate = " << config.ingest.rate << "\nspeedup = " << config.ingest.speedup
-      << "\nloop = " << flag(config.ingest.loop)
+      << "\nloop = " << flag(config.ingest.loop) << "\nresume = " << flag(config.ingest.resume)
       << "\non_error = " << (config.ingest.on_error == OnBadRecord::skip ? "skip" : "fail") << "\n";
   const auto section = [&](const char* name, const kafka::Settings& settings) {
     std::map<std::string, std::string> last;  // the last value of each property

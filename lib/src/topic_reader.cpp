@@ -33,8 +33,8 @@ class Fetching {
   Fetching(const Fetching&) = delete;
   Fetching& operator=(const Fetching&) = delete;
 
-  void start(std::int32_t partition) {
-    const RdKafka::ErrorCode err = consumer_.start(&topic_, partition, RdKafka::Topic::OFFSET_BEGINNING, &queue_);
+  void start(std::int32_t partition, std::int64_t offset = RdKafka::Topic::OFFSET_BEGINNING) {
+    const RdKafka::ErrorCode err = consumer_.start(&topic_, partition, offset, &queue_);
     if (err != RdKafka::ERR_NO_ERROR) {
       throw std::runtime_error("cannot read partition " + std::to_string(partition) + " of topic '" + topic_.name() +
                                "': " + RdKafka::err2str(err));
@@ -49,6 +49,88 @@ class Fetching {
   std::vector<std::int32_t> started_;
 };
 
+// A plain (not group) consumer: a snapshot read has no use for a group's coordinator,
+// rebalances or commits. A partition's end is known from a fetch answered at the end,
+// which the broker holds back up to fetch.wait.max.ms for new messages: 50 ms instead
+// of the default 500 reads a small topic in 0.2 s instead of 1.5 (`settings` may set another).
+std::unique_ptr<RdKafka::Consumer> plain_consumer(const Settings& settings, const char* isolation_level) {
+  Settings reader_settings = {{"fetch.wait.max.ms", "50"}};
+  // Without a group.id the plain consumer has nowhere to commit offsets to, so one in
+  // `settings` (shared with a group consumer, say) is left out.
+  std::copy_if(settings.begin(), settings.end(), std::back_inserter(reader_settings),
+               [](const auto& setting) { return setting.first != "group.id"; });
+  reader_settings.emplace_back("isolation.level", isolation_level);
+  reader_settings.emplace_back("enable.partition.eof", "true");
+  const auto conf = make_conf(reader_settings);
+  std::string error;
+  std::unique_ptr<RdKafka::Consumer> consumer(RdKafka::Consumer::create(conf.get(), error));
+  if (!consumer) {
+    throw std::runtime_error("cannot create the Kafka consumer: " + error);
+  }
+  return consumer;
+}
+
+// The topic's partition count; throws NoSuchTopic when it has none.
+int existing_partitions(RdKafka::Consumer& consumer, const std::string& topic, const std::string& brokers,
+                        std::chrono::milliseconds timeout) {
+  // librdkafka takes its timeouts as int milliseconds.
+  const int partitions = partition_count(
+      consumer, topic, std::min<std::chrono::milliseconds>(timeout, std::chrono::milliseconds(INT_MAX)));
+  if (partitions == 0) {
+    throw NoSuchTopic("topic '" + topic + "' does not exist on " + brokers);
+  }
+  return partitions;
+}
+
+std::string partition_list(const std::vector<std::int32_t>& partitions) {
+  std::string list;
+  for (const std::int32_t partition : partitions) {
+    list += (list.empty() ? "" : ", ") + std::to_string(partition);
+  }
+  return list;
+}
+
+// Serves `queue` until every partition of `pending` has reached its end, handing the
+// messages to `on_message`. After the deadline, throws `timeout_error` + the partitions
+// left + `left_text`.
+//
+// librdkafka reports each partition's end once its fetch position reaches the end
+// offset, also when the partition is empty; messages that arrive afterwards in a
+// partition already at its end are still handed over while others are being read.
+std::uint64_t consume_to_end(RdKafka::Consumer& consumer, RdKafka::Queue& queue, std::vector<std::int32_t> pending,
+                             Clock::time_point deadline, const std::function<void(const RdKafka::Message&)>& on_message,
+                             const std::string& timeout_error, const char* left_text) {
+  std::string last_error;
+  std::uint64_t delivered = 0;
+  while (!pending.empty()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) {
+      throw std::runtime_error(timeout_error + partition_list(pending) + left_text +
+                               (last_error.empty() ? "" : "; last error: " + last_error) + ")");
+    }
+    const std::unique_ptr<RdKafka::Message> message(
+        consumer.consume(&queue, static_cast<int>(std::min<std::int64_t>(left.count(), 200))));
+    consumer.poll(0);  // librdkafka's log and error events, to our log
+    switch (message->err()) {
+      case RdKafka::ERR_NO_ERROR:
+        ++delivered;
+        on_message(*message);
+        break;
+      case RdKafka::ERR__PARTITION_EOF:
+        std::erase(pending, message->partition());
+        break;
+      case RdKafka::ERR__TIMED_OUT:
+        break;
+      default:
+        // Transient (a broker restarting, a leader moving): librdkafka retries, and the
+        // timeout bounds the wait.
+        last_error = message->errstr();
+        break;
+    }
+  }
+  return delivered;
+}
+
 }  // namespace
 
 std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
@@ -56,30 +138,8 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
                           std::chrono::milliseconds timeout, std::optional<std::int32_t> only_partition) {
   const auto deadline = Clock::now() + timeout;
   const std::string brokers = setting_or(settings, "bootstrap.servers", "(no bootstrap.servers)");
-  // A plain (not group) consumer: a snapshot read has no use for a group's coordinator,
-  // rebalances or commits. A partition's end is known from a fetch answered at the end,
-  // which the broker holds back up to fetch.wait.max.ms for new messages: 50 ms instead
-  // of the default 500 reads a small topic in 0.2 s instead of 1.5 (`settings` may set another).
-  Settings reader_settings = {{"fetch.wait.max.ms", "50"}};
-  // Without a group.id the plain consumer has nowhere to commit offsets to, so one in
-  // `settings` (shared with a group consumer, say) is left out.
-  std::copy_if(settings.begin(), settings.end(), std::back_inserter(reader_settings),
-               [](const auto& setting) { return setting.first != "group.id"; });
-  reader_settings.emplace_back("isolation.level", "read_committed");
-  reader_settings.emplace_back("enable.partition.eof", "true");
-  const auto conf = make_conf(reader_settings);
-  std::string error;
-  const std::unique_ptr<RdKafka::Consumer> consumer(RdKafka::Consumer::create(conf.get(), error));
-  if (!consumer) {
-    throw std::runtime_error("cannot create the Kafka consumer: " + error);
-  }
-
-  // librdkafka takes its timeouts as int milliseconds.
-  const int partitions = partition_count(
-      *consumer, topic, std::min<std::chrono::milliseconds>(timeout, std::chrono::milliseconds(INT_MAX)));
-  if (partitions == 0) {
-    throw NoSuchTopic("topic '" + topic + "' does not exist on " + brokers);
-  }
+  const auto consumer = plain_consumer(settings, "read_committed");
+  const int partitions = existing_partitions(*consumer, topic, brokers, timeout);
   std::vector<std::int32_t> to_read;
   if (only_partition) {
     if (*only_partition < 0 || *only_partition >= partitions) {
@@ -93,6 +153,7 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
     }
   }
 
+  std::string error;
   const std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
   if (!handle) {
     throw std::runtime_error("topic '" + topic + "': " + error);
@@ -103,44 +164,50 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
     fetching.start(partition);
   }
 
-  // librdkafka reports each partition's end once its fetch position reaches the end
-  // offset, also when the partition is empty; messages that arrive afterwards in a
-  // partition already at its end are still handed over while others are being read.
-  std::vector<std::int32_t> not_at_end = to_read;
-  std::string last_error;
-  std::uint64_t delivered = 0;
-  while (!not_at_end.empty()) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) {
-      std::string missing;
-      for (const std::int32_t partition : not_at_end) {
-        missing += (missing.empty() ? "" : ", ") + std::to_string(partition);
-      }
-      throw std::runtime_error("reading topic '" + topic + "' on " + brokers + ": not at its end after " +
-                               duration_text(timeout) + " (partition(s) " + missing + " not read to the end" +
-                               (last_error.empty() ? "" : "; last error: " + last_error) + ")");
+  return consume_to_end(*consumer, *queue, to_read, deadline, on_message,
+                        "reading topic '" + topic + "' on " + brokers + ": not at its end after " +
+                            duration_text(timeout) + " (partition(s) ",
+                        " not read to the end");
+}
+
+std::uint64_t read_last_messages(const Settings& settings, const std::string& topic, std::int64_t count,
+                                 const std::function<void(const RdKafka::Message&)>& on_message,
+                                 std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  const std::string brokers = setting_or(settings, "bootstrap.servers", "(no bootstrap.servers)");
+  // The high watermark counts uncommitted messages too; reading them as well keeps the
+  // fetch from waiting for a transaction that the offsets already include.
+  const auto consumer = plain_consumer(settings, "read_uncommitted");
+  const int partitions = existing_partitions(*consumer, topic, brokers, timeout);
+  std::string error;
+  const std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
+  if (!handle) {
+    throw std::runtime_error("topic '" + topic + "': " + error);
+  }
+  const std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer.get()));
+  Fetching fetching(*consumer, *handle, *queue);
+  std::vector<std::int32_t> not_read;
+  for (std::int32_t partition = 0; partition < partitions; ++partition) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    const auto left = std::max<std::int64_t>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count(), 1);
+    const RdKafka::ErrorCode err = consumer->query_watermark_offsets(
+        topic, partition, &low, &high, static_cast<int>(std::min<std::int64_t>(left, INT_MAX)));
+    if (err != RdKafka::ERR_NO_ERROR) {
+      throw std::runtime_error("cannot read the end offset of partition " + std::to_string(partition) + " of topic '" +
+                               topic + "' on " + brokers + ": " + RdKafka::err2str(err));
     }
-    const std::unique_ptr<RdKafka::Message> message(
-        consumer->consume(queue.get(), static_cast<int>(std::min<std::int64_t>(left.count(), 200))));
-    consumer->poll(0);  // librdkafka's log and error events, to our log
-    switch (message->err()) {
-      case RdKafka::ERR_NO_ERROR:
-        ++delivered;
-        on_message(*message);
-        break;
-      case RdKafka::ERR__PARTITION_EOF:
-        std::erase(not_at_end, message->partition());
-        break;
-      case RdKafka::ERR__TIMED_OUT:
-        break;
-      default:
-        // Transient (a broker restarting, a leader moving): librdkafka retries, and the
-        // timeout bounds the wait.
-        last_error = message->errstr();
-        break;
+    if (high > low) {
+      fetching.start(partition, std::max(low, high - std::max<std::int64_t>(count, 1)));
+      not_read.push_back(partition);
     }
   }
-  return delivered;
+
+  return consume_to_end(*consumer, *queue, not_read, deadline, on_message,
+                        "reading the last messages of topic '" + topic + "' on " + brokers + ": not done after " +
+                            duration_text(timeout) + " (partition(s) ",
+                        " not read to the end");
 }
 
 }  // namespace sfcrimed::kafka

@@ -53,6 +53,17 @@ TEST_CASE("defaults, then the ini file, then the command line", "[config]") {
   CHECK(sfcrimed::kafka::setting_or(config.producer, "enable.idempotence", "") == "true");
 }
 
+TEST_CASE("ingest.resume: on by default, off from the ini file, on again from the command line", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  CHECK(parse({"--ingest.file", calls}).config.ingest.resume);
+  const std::string ini = dir.write("sfcrimed.ini", "[ingest]\nresume = false\nfile = " + calls + "\n");
+  const auto from_file = parse({"--config", ini}).config;
+  CHECK_FALSE(from_file.ingest.resume);
+  CHECK_THAT(sfcrimed::to_ini(from_file), Catch::Contains("\nloop = false\nresume = false\n"));
+  CHECK(parse({"--config", ini, "--ingest.resume", "true"}).config.ingest.resume);
+}
+
 TEST_CASE("help and version answer without a valid configuration", "[config]") {
   CHECK(parse({"--help"}).action == Action::help);
   CHECK(parse({"--version", "--ingest.rate", "-1"}).action == Action::version);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <thread>
 
+#include "mock_cluster.hpp"
 #include "sfcrimed/sample.hpp"
 #include "temp_files.hpp"
 
@@ -11,6 +12,9 @@ using namespace std::chrono_literals;
 using sfcrimed::Config;
 using sfcrimed::Ingest;
 using sfcrimed::Metrics;
+using sfcrimed::replay_fingerprint;
+using sfcrimed::ReplayOrder;
+using sfcrimed::resume_point;
 
 namespace {
 
@@ -48,7 +52,10 @@ TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
   CHECK_FALSE(report.stopped);
   CHECK(metrics.ingest.acked.Value() == 3000);
   CHECK(metrics.ingest.sent.Value() == 3000);
-  CHECK_THAT(report.to_json(), Catch::StartsWith(R"({"sent":3000,"acked":3000,"failed":0,"skipped":0,"not_sent":0,)"));
+  CHECK_THAT(
+      report.to_json(),
+      Catch::StartsWith(
+          R"({"sent":3000,"acked":3000,"failed":0,"skipped":0,"not_sent":0,"resumed_at":0,"already_in_topic":0,)"));
 }
 
 TEST_CASE("a rate paces the replay", "[ingest]") {
@@ -114,4 +121,133 @@ TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
   CHECK(report.stopped);
   CHECK(report.sent > 50);  // more than one pass
   CHECK(report.acked == report.sent);
+}
+
+namespace {
+
+std::vector<sfcrimed::Call> calls_with_ids(std::initializer_list<const char*> ids) {
+  std::vector<sfcrimed::Call> calls;
+  for (const char* id : ids) {
+    calls.push_back({"{}", id, 0, calls.size()});
+  }
+  return calls;
+}
+
+}  // namespace
+
+TEST_CASE("the replay fingerprint names the calls in their order and the order setting", "[ingest]") {
+  const auto calls = calls_with_ids({"1", "23", "4"});
+  const std::string fingerprint = replay_fingerprint(calls, ReplayOrder::event_time);
+  CHECK(fingerprint.size() == 16);
+  CHECK(fingerprint.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(replay_fingerprint(calls_with_ids({"1", "23", "4"}), ReplayOrder::event_time) == fingerprint);
+  CHECK(replay_fingerprint(calls, ReplayOrder::file) != fingerprint);
+  CHECK(replay_fingerprint(calls_with_ids({"23", "1", "4"}), ReplayOrder::event_time) != fingerprint);
+  CHECK(replay_fingerprint(calls_with_ids({"12", "3", "4"}), ReplayOrder::event_time) != fingerprint);
+  CHECK(replay_fingerprint(calls_with_ids({"1", "23"}), ReplayOrder::event_time) != fingerprint);
+  // FNV-1a's offset basis folded with "time" and a separator, nothing else.
+  CHECK(replay_fingerprint({}, ReplayOrder::event_time) != replay_fingerprint({}, ReplayOrder::file));
+}
+
+TEST_CASE("the resume point is after the lowest last position of this replay's partitions", "[ingest]") {
+  SECTION("an empty topic, or one without replay headers: from the start") {
+    const auto point = resume_point({}, "aa");
+    CHECK(point.position == 0);
+    CHECK_FALSE(point.other);
+  }
+  SECTION("every partition ends with this replay") {
+    const auto point = resume_point({{"aa", 41}, {"aa", 39}, {"aa", 40}}, "aa");
+    CHECK(point.position == 40);
+    CHECK_FALSE(point.other);
+  }
+  SECTION("a partition ending with another replay got none of this one's calls, and does not bound it") {
+    const auto point = resume_point({{"bb", 7}, {"aa", 12}, {"aa", 13}}, "aa");
+    CHECK(point.position == 13);
+    CHECK_FALSE(point.other);
+  }
+  SECTION("only another replay: from the start, naming it") {
+    const auto point = resume_point({{"bb", 7}, {"bb", 9}}, "aa");
+    CHECK(point.position == 0);
+    CHECK(point.other == "bb");
+  }
+  SECTION("positions of later passes count on") {
+    CHECK(resume_point({{"aa", 250}, {"aa", 251}}, "aa").position == 251);
+  }
+}
+
+TEST_CASE("calls found after the resume point move it on, or are not sent again", "[ingest]") {
+  auto point = resume_point({{"aa", 41}, {"aa", 39}, {"aa", 45}}, "aa");
+  REQUIRE(point.position == 40);
+  CHECK(point.highest == 45);
+  SECTION("all of them: the topic holds everything up to the highest") {
+    sfcrimed::add_found(point, {{"aa", 43}, {"aa", 41}, {"aa", 40}, {"aa", 45}, {"aa", 44}, {"aa", 42}}, "aa");
+    CHECK(point.position == 46);
+    CHECK(point.ahead.empty());
+  }
+  SECTION("with a gap: the point stops at it, what follows it is kept aside") {
+    sfcrimed::add_found(point, {{"aa", 45}, {"aa", 40}, {"aa", 41}, {"aa", 43}, {"bb", 42}, {"aa", 39}}, "aa");
+    CHECK(point.position == 42);
+    CHECK(point.ahead == std::vector<std::uint64_t>{43, 45});
+  }
+  SECTION("nothing new") {
+    sfcrimed::add_found(point, {{"aa", 38}, {"aa", 39}}, "aa");
+    CHECK(point.position == 40);
+    CHECK(point.ahead.empty());
+  }
+}
+
+TEST_CASE("a restarted ingest resumes after what the topic holds, and sends nothing when it has all", "[ingest]") {
+  // A mock cluster that outlives each run's producer, as a real broker would.
+  sfcrimed::kafka::Producer cluster(sfcrimed::test::mock_producer_settings());
+  sfcrimed::test::TempDir dir;
+  sfcrimed::write_sample(dir.file("calls.json"), {1000, 5});
+  Config config;
+  config.ingest.file = dir.file("calls.json");
+  config.kafka.bootstrap = sfcrimed::test::mock_bootstrap(cluster);
+  config.producer = sfcrimed::default_producer_settings();
+  config.ingest.rate = 500;
+  Metrics metrics;
+
+  const auto first = run_stopped_after(config, metrics, 600ms);
+  REQUIRE(first.stopped);
+  REQUIRE(first.sent > 0);
+  REQUIRE(first.sent < 1000);
+  CHECK(first.resumed_at == 0);
+  REQUIRE(first.acked == first.sent);
+
+  config.ingest.rate = 0;  // restarted at another pace: the same replay
+  const auto second = Ingest(config, metrics).run(std::stop_token());
+  // A graceful stop: everything sent was acknowledged, so exactly the rest is sent.
+  CHECK(second.resumed_at == first.sent);
+  CHECK(second.already_in_topic == 0);
+  CHECK(second.sent == 1000 - first.sent);
+  CHECK(second.acked == second.sent);
+
+  const auto third = Ingest(config, metrics).run(std::stop_token());
+  CHECK(third.resumed_at == 1000);
+  CHECK(third.sent == 0);
+  CHECK(third.not_sent == 0);
+  CHECK_THAT(third.to_json(), Catch::Contains(R"("not_sent":0,"resumed_at":1000,"already_in_topic":0,)"));
+
+  SECTION("ingest.resume = false replays everything") {
+    config.ingest.resume = false;
+    const auto again = Ingest(config, metrics).run(std::stop_token());
+    CHECK(again.resumed_at == 0);
+    CHECK(again.sent == 1000);
+  }
+  SECTION("another order is another replay: from the start") {
+    config.ingest.order = ReplayOrder::file;
+    const auto other = Ingest(config, metrics).run(std::stop_token());
+    CHECK(other.resumed_at == 0);
+    CHECK(other.sent == 1000);
+  }
+  SECTION("a looping replay goes on with the next pass") {
+    config.ingest.loop = true;
+    config.ingest.rate = 200;  // well within the second pass when stopped
+    const auto looping = run_stopped_after(config, metrics, 1500ms);
+    CHECK(looping.resumed_at == 1000);
+    CHECK(looping.sent > 0);
+    CHECK(looping.resumed_at + looping.sent + looping.not_sent == 2000);
+    CHECK(looping.acked == looping.sent);
+  }
 }

@@ -93,3 +93,36 @@ TEST_CASE("a partition that cannot be read to its end in time is an error that n
                     Catch::StartsWith("reading topic 'stats' on ") &&
                         Catch::Contains("not at its end after 1500 ms (partition(s) 1 not read to the end"));
 }
+
+namespace {
+
+std::map<std::int32_t, std::vector<std::string>> last_messages(Producer& producer, const std::string& topic,
+                                                               std::int64_t count) {
+  std::map<std::int32_t, std::vector<std::string>> last;
+  const auto returned = sfcrimed::kafka::read_last_messages(
+      {{"bootstrap.servers", sfcrimed::test::mock_bootstrap(producer)}}, topic, count,
+      [&](const RdKafka::Message& message) {
+        last[message.partition()].emplace_back(static_cast<const char*>(message.payload()), message.len());
+      },
+      10s);
+  std::uint64_t counted = 0;
+  for (const auto& [partition, values] : last) {
+    counted += values.size();
+  }
+  CHECK(returned == counted);
+  return last;
+}
+
+}  // namespace
+
+TEST_CASE("the last messages of each partition, and nothing of an empty one", "[topic_reader]") {
+  Producer producer(sfcrimed::test::mock_producer_settings());
+  REQUIRE(rd_kafka_mock_topic_create(sfcrimed::test::mock_cluster_of(producer), "calls", 3, 1) ==
+          RD_KAFKA_RESP_ERR_NO_ERROR);
+  produce_to(producer, "calls", 0, 20);
+  produce_to(producer, "calls", 2, 2);
+
+  using Values = std::map<std::int32_t, std::vector<std::string>>;
+  CHECK(last_messages(producer, "calls", 1) == Values{{0, {"p0-19"}}, {2, {"p2-1"}}});
+  CHECK(last_messages(producer, "calls", 3) == Values{{0, {"p0-17", "p0-18", "p0-19"}}, {2, {"p2-0", "p2-1"}}});
+}

@@ -39,6 +39,7 @@ struct IngestConfig {
   double rate = 0;     // records per second; 0: as fast as the broker takes them
   double speedup = 0;  // replay the event-time gaps this many times faster; 0: off
   bool loop = false;
+  bool resume = true;  // start after what an earlier run of the same replay left in the topic
   OnBadRecord on_error = OnBadRecord::skip;
 };
 

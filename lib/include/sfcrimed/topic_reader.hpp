@@ -37,4 +37,18 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
                           const std::function<void(const RdKafka::Message&)>& on_message,
                           std::chrono::milliseconds timeout, std::optional<std::int32_t> only_partition = {});
 
+// Hands the last `count` messages of each partition of `topic` (those from its high
+// watermark minus `count`; fewer when it has fewer) to `on_message`, in offset order
+// within each partition, and any that arrive before the end is reached; returns how many
+// it handed over. An empty partition hands over nothing, and so does an offset that holds
+// no message a consumer is given (a transaction marker). Reads uncommitted messages too:
+// this is for topics without transactions, such as the calls topic.
+//
+// Throws NoSuchTopic when the topic does not exist, std::runtime_error when the ends are
+// not reached within `timeout` (counted from the call), SettingError for a setting
+// librdkafka refuses; what on_message throws passes through.
+std::uint64_t read_last_messages(const Settings& settings, const std::string& topic, std::int64_t count,
+                                 const std::function<void(const RdKafka::Message&)>& on_message,
+                                 std::chrono::milliseconds timeout);
+
 }  // namespace sfcrimed::kafka

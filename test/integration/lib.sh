@@ -59,8 +59,21 @@ PY
 
 # A scratch directory for this test; every cluster started under it is stopped on exit.
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/sfcrimed-$TEST_NAME.XXXXXX")
+# stop_on_exit PID: a background process the test started, stopped (SIGTERM, then SIGKILL
+# after 5 s) when the test exits, failed or not, so that ctest never waits on it.
+BACKGROUND_PIDS=()
+stop_on_exit() { BACKGROUND_PIDS+=("$1"); }
+
 cleanup() {
-  local dir
+  local dir pid
+  for pid in "${BACKGROUND_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in {1..10}; do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.5
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
   for dir in "$SCRATCH"/*/; do
     [[ -f $dir/cluster.env ]] && "$KAFKA_SH" stop --data-dir "${dir%/}" --timeout 10 >/dev/null 2>&1
   done

@@ -41,6 +41,7 @@ wait_for_line() {
 "$sfcrimed" sample --records 20000 --seed 9 --out "$SCRATCH/calls.json"
 python3 "$(dirname "$0")/notify_listener.py" "$SCRATCH/notify" "$SCRATCH/messages" &
 listener=$!
+stop_on_exit "$listener"
 wait_for_line "$SCRATCH/messages" '^listening' 10 >/dev/null
 mkdir "$SCRATCH/log"
 NOTIFY_SOCKET=$SCRATCH/notify WATCHDOG_USEC=1000000 "$sfcrimed" --kafka.bootstrap "$bootstrap" \
@@ -48,6 +49,7 @@ NOTIFY_SOCKET=$SCRATCH/notify WATCHDOG_USEC=1000000 "$sfcrimed" --kafka.bootstra
   --pipeline.progress_interval 1s --metrics.listen "127.0.0.1:$port" --log.file "$SCRATCH/log/sfcrimed.log" \
   2>"$SCRATCH/stderr" &
 daemon=$!
+stop_on_exit "$daemon"
 
 ready=$(wait_for_line "$SCRATCH/messages" 'READY=1' 60)
 read -r readyz readyz_body < <(http_get /readyz)
@@ -92,6 +94,7 @@ pass "SIGTERM: STOPPING=1, exit 0 in $stop_ms ms"
 "$sfcrimed" --kafka.bootstrap "$bootstrap" --kafka.topic "$topic-2" --pipeline.group "g-$topic-2" \
   --ingest.file "$SCRATCH/calls.json" --ingest.rate 500 --metrics.listen "" 2>"$SCRATCH/stderr2" &
 daemon=$!
+stop_on_exit "$daemon"
 wait_for_line "$SCRATCH/stderr2" 'ready: ' 60 >/dev/null
 kill -TERM "$daemon" && kill -TERM "$daemon"
 status=0
@@ -101,4 +104,3 @@ if [[ $status -eq 143 ]]; then
   assert_contains "$(cat "$SCRATCH/stderr2")" "second signal: exiting now" "the log"
 fi
 pass "two SIGTERMs: exit status $status"
-kill -TERM "$listener"

@@ -61,7 +61,13 @@ constexpr const char* kUsage =
     "  sfcrimed --ingest.file calls.json --ingest.rate 0 --pipeline.enabled false --drain\n"
     "  sfcrimed --ingest.enabled false --pipeline.threads 4 --drain     # the pipeline alone, to the end\n"
     "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 10\n"
-    "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n";
+    "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n"
+    "As a service (systemd/sfcrimed.service): HTTP on metrics.listen serves /metrics (Prometheus),\n"
+    "/healthz and /readyz; SIGTERM or SIGINT stops gracefully (the ingest flushed, the pipeline's work\n"
+    "committed; 20 s at most), a second one exits at once; SIGHUP reopens log.file; settings change\n"
+    "by restart, and a restart resumes where the last run stopped. Exit statuses: 0 done or stopped,\n"
+    "1 calls failed to deliver, 65 the calls file is not calls, 69 Kafka or the HTTP port unusable,\n"
+    "78 a configuration error (file:line, setting, what is wrong).\n";
 
 // While it exists, every Kafka client's statistics set sfcrimed_kafka_brokers_up.
 class BrokerStatesToMetrics {

@@ -144,7 +144,7 @@ if [[ -n $kept_ini ]] && ! cmp -s "$kept_ini" "$ini"; then
 fi
 
 say "installed${destdir:+ (under $destdir)}:"
-sed -e 's/^/  /' -e '$a\' "$manifest" >&2
+awk '{ print "  " $0 }' "$manifest" >&2
 
 unit_dir=$(dirname "$unit_path")
 if [[ -n $destdir ]]; then

@@ -7,10 +7,10 @@
 #include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <ctime>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 #include <utility>
 
 namespace sfcrimed::log {
@@ -80,7 +80,7 @@ void open_file(const std::string& path) {
   const std::lock_guard lock(file_mutex);
   const int fd = open_for_append(path);
   if (fd < 0) {
-    throw std::runtime_error("cannot open the log file '" + path + "': " + std::strerror(errno));
+    throw std::runtime_error("cannot open the log file '" + path + "': " + std::generic_category().message(errno));
   }
   if (file_path.empty()) {
     log_fd.store(fd);
@@ -105,7 +105,8 @@ bool reopen_file() {
       ::close(fd);
       return true;
     }
-    why = "cannot reopen the log file '" + file_path + "': " + std::strerror(errno) + "; still writing to the old one";
+    why = "cannot reopen the log file '" + file_path + "': " + std::generic_category().message(errno) +
+          "; still writing to the old one";
   }
   error("log", why);
   return false;

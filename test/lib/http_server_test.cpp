@@ -39,9 +39,13 @@ class RunningServer {
     thread_ = std::thread([this] { io_.run(); });
   }
   ~RunningServer() {
-    boost::asio::post(io_, [this] { server_.stop(); });
-    io_.stop();
-    thread_.join();
+    try {
+      boost::asio::post(io_, [this] { server_.stop(); });
+      io_.stop();
+      thread_.join();
+    } catch (const std::exception& e) {
+      FAIL_CHECK(e.what());
+    }
   }
   RunningServer(const RunningServer&) = delete;
   RunningServer& operator=(const RunningServer&) = delete;

@@ -13,6 +13,14 @@
 
 namespace {
 
+// The environment is the process's; these tests change it from Catch2's only thread.
+void set_env(const char* name, const std::string& value) {
+  ::setenv(name, value.c_str(), 1);  // NOLINT(concurrency-mt-unsafe)
+}
+void unset_env(const char* name) {
+  ::unsetenv(name);  // NOLINT(concurrency-mt-unsafe)
+}
+
 // A datagram socket standing in for systemd's notification socket, named by NOTIFY_SOCKET
 // while it exists.
 class NotifySocket {
@@ -23,17 +31,17 @@ class NotifySocket {
     REQUIRE(path.size() < sizeof(address.sun_path));
     std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
     REQUIRE(::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0);
-    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    set_env("NOTIFY_SOCKET", path);
   }
   ~NotifySocket() {
-    ::unsetenv("NOTIFY_SOCKET");
+    unset_env("NOTIFY_SOCKET");
     ::close(fd_);
   }
   NotifySocket(const NotifySocket&) = delete;
   NotifySocket& operator=(const NotifySocket&) = delete;
 
   // The next datagram; empty when none comes (the socket does not block).
-  std::string receive() {
+  [[nodiscard]] std::string receive() const {
     std::string buffer(4096, '\0');
     const ssize_t size = ::recv(fd_, buffer.data(), buffer.size(), MSG_DONTWAIT);
     buffer.resize(size > 0 ? static_cast<std::size_t>(size) : 0);
@@ -61,14 +69,14 @@ TEST_CASE("READY, STOPPING, STATUS and WATCHDOG reach the notification socket", 
 }
 
 TEST_CASE("the watchdog is pinged at half its interval, for this process only", "[systemd]") {
-  ::unsetenv("WATCHDOG_PID");
-  ::setenv("WATCHDOG_USEC", "3000000", 1);
+  unset_env("WATCHDOG_PID");
+  set_env("WATCHDOG_USEC", "3000000");
   CHECK(sfcrimed::systemd::watchdog_ping_interval() == std::chrono::microseconds(1'500'000));
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid() + 1).c_str(), 1);  // meant for another process
+  set_env("WATCHDOG_PID", std::to_string(::getpid() + 1));  // meant for another process
   CHECK_FALSE(sfcrimed::systemd::watchdog_ping_interval());
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  set_env("WATCHDOG_PID", std::to_string(::getpid()));
   CHECK(sfcrimed::systemd::watchdog_ping_interval() == std::chrono::microseconds(1'500'000));
-  ::unsetenv("WATCHDOG_USEC");
-  ::unsetenv("WATCHDOG_PID");
+  unset_env("WATCHDOG_USEC");
+  unset_env("WATCHDOG_PID");
   CHECK_FALSE(sfcrimed::systemd::watchdog_ping_interval());
 }

@@ -50,6 +50,28 @@ class Fetching {
   std::vector<std::int32_t> started_;
 };
 
+// A topic's handle, the queue its partitions are fetched into, and the fetching, which
+// (declared last) stops before the other two go.
+struct TopicFetch {
+  TopicFetch(RdKafka::Consumer& consumer, const std::string& topic)
+      : handle(create_topic(consumer, topic)),
+        queue(RdKafka::Queue::create(&consumer)),
+        fetching(consumer, *handle, *queue) {}
+
+  static RdKafka::Topic* create_topic(RdKafka::Consumer& consumer, const std::string& topic) {
+    std::string error;
+    RdKafka::Topic* handle = RdKafka::Topic::create(&consumer, topic, nullptr, error);
+    if (handle == nullptr) {
+      throw std::runtime_error("topic '" + topic + "': " + error);
+    }
+    return handle;
+  }
+
+  const std::unique_ptr<RdKafka::Topic> handle;
+  const std::unique_ptr<RdKafka::Queue> queue;
+  Fetching fetching;
+};
+
 // A plain (not group) consumer: a snapshot read has no use for a group's coordinator,
 // rebalances or commits. A partition's end is known from a fetch answered at the end,
 // which the broker holds back up to fetch.wait.max.ms for new messages: 50 ms instead
@@ -172,18 +194,12 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
     }
   }
 
-  std::string error;
-  const std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  if (!handle) {
-    throw std::runtime_error("topic '" + topic + "': " + error);
-  }
-  const std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer.get()));
-  Fetching fetching(*consumer, *handle, *queue);
+  TopicFetch fetch(*consumer, topic);
   for (const std::int32_t partition : to_read) {
-    fetching.start(partition);
+    fetch.fetching.start(partition);
   }
 
-  return consume_to_end(*consumer, *queue, to_read, deadline, on_message,
+  return consume_to_end(*consumer, *fetch.queue, to_read, deadline, on_message,
                         "reading topic '" + topic + "' on " + brokers + ": not at its end after " +
                             duration_text(timeout) + " (partition(s) ",
                         " not read to the end");
@@ -198,13 +214,7 @@ std::uint64_t read_last_messages(const Settings& settings, const std::string& to
   // fetch from waiting for a transaction that the offsets already include.
   const auto consumer = plain_consumer(settings, "read_uncommitted");
   const int partitions = existing_partitions(*consumer, topic, brokers, timeout);
-  std::string error;
-  const std::unique_ptr<RdKafka::Topic> handle(RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
-  if (!handle) {
-    throw std::runtime_error("topic '" + topic + "': " + error);
-  }
-  const std::unique_ptr<RdKafka::Queue> queue(RdKafka::Queue::create(consumer.get()));
-  Fetching fetching(*consumer, *handle, *queue);
+  TopicFetch fetch(*consumer, topic);
   std::vector<std::int32_t> not_read;
   for (std::int32_t partition = 0; partition < partitions; ++partition) {
     std::int64_t low = 0;
@@ -215,12 +225,12 @@ std::uint64_t read_last_messages(const Settings& settings, const std::string& to
                                topic + "' on " + brokers + ": " + RdKafka::err2str(err));
     }
     if (high > low) {
-      fetching.start(partition, std::max(low, high - std::max<std::int64_t>(count, 1)));
+      fetch.fetching.start(partition, std::max(low, high - std::max<std::int64_t>(count, 1)));
       not_read.push_back(partition);
     }
   }
 
-  return consume_to_end(*consumer, *queue, not_read, deadline, on_message,
+  return consume_to_end(*consumer, *fetch.queue, not_read, deadline, on_message,
                         "reading the last messages of topic '" + topic + "' on " + brokers + ": not done after " +
                             duration_text(timeout) + " (partition(s) ",
                         " not read to the end");

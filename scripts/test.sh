@@ -4,8 +4,9 @@
 #           scripts/kafka.sh (KRaft, ZooKeeper, three nodes, bad input)
 #   asan    AddressSanitizer + UndefinedBehaviorSanitizer: unit and shared-broker tests
 #   tsan    ThreadSanitizer: unit and shared-broker tests
-# With the debug build, scripts/lint.sh and 60 s of scripts/fuzz.sh (the call parser under
-# libFuzzer) too. Warnings are errors in every build. Real Kafka processes run on free
+# With the debug build, scripts/lint.sh, 60 s of scripts/fuzz.sh (the call parser under
+# libFuzzer) and the release build of the daemon (what demo.sh runs: optimisation brings
+# warnings of its own) too. Warnings are errors in every build. Real Kafka processes run on free
 # ports and are stopped at the end, also on failure.
 #
 # Usage: scripts/test.sh [--preset debug|asan|tsan]...   (default: all three)
@@ -35,6 +36,7 @@ for preset in "${presets[@]}"; do setup_args+=(--preset "$preset"); done
 cd "$SFCRIMED_ROOT"
 passed=0 failed=0 skipped=0 failures=()
 if [[ " ${presets[*]} " == *" debug "* ]]; then
+  { cmake --preset release >/dev/null && cmake --build --preset release --target sfcrimed; } || failures+=(release-build)
   "$SFCRIMED_ROOT/scripts/lint.sh" || failures+=(lint)
   "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || failures+=(fuzz)
 fi

@@ -60,7 +60,7 @@ class RunningServer {
 
 }  // namespace
 
-TEST_CASE("listen addresses: IPv4, IPv6, localhost, every address; clear errors", "[http]") {
+TEST_CASE("listen addresses: IPv4, IPv6, localhost, every address, and clear errors", "[http]") {
   CHECK(parse_listen_address("127.0.0.1:9464") == tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 9464));
   CHECK(parse_listen_address("[::1]:80") == tcp::endpoint(boost::asio::ip::make_address("::1"), 80));
   CHECK(parse_listen_address("localhost:1").address().to_string() == "127.0.0.1");

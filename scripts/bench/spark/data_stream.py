@@ -215,6 +215,22 @@ def epoch_ms(spark_timestamp):
     return int(when.timestamp() * 1000)
 
 
+def offset_ranges(progress, topic):
+    """(partition, first offset, end offset, batch end ms) of each micro-batch that read rows."""
+    ranges = []
+    for event in progress:
+        if event["numInputRows"] == 0:
+            continue
+        end_ms = epoch_ms(event["timestamp"]) + event["durationMs"]["triggerExecution"]
+        source = event["sources"][0]
+        start_offsets = json.loads(source["startOffset"]) if source["startOffset"] else {}
+        for partition, end in json.loads(source["endOffset"])[topic].items():
+            begin = start_offsets.get(topic, {}).get(partition, 0)
+            if end > begin:
+                ranges.append((int(partition), begin, end, end_ms))
+    return ranges
+
+
 def measure_latency(spark, args, progress, query_start_ms):
     """Per-record end-to-end latency: from the record's Kafka timestamp (the producer's
     create time) to the end of the micro-batch that read it. With update output a batch
@@ -227,18 +243,7 @@ def measure_latency(spark, args, progress, query_start_ms):
     partition comes from its progress event, and the records' timestamps from reading the
     calls topic once more. Records already in the topic when the query started are left
     out: their wait measures the backlog, not the pipeline."""
-    ranges = []
-    for event in progress:
-        if event["numInputRows"] == 0:
-            continue
-        end_ms = epoch_ms(event["timestamp"]) + event["durationMs"]["triggerExecution"]
-        source = event["sources"][0]
-        start_offsets = json.loads(source["startOffset"]) if source["startOffset"] else {}
-        end_offsets = json.loads(source["endOffset"])
-        for partition, end in end_offsets[args.topic].items():
-            begin = start_offsets.get(args.topic, {}).get(partition, 0)
-            if end > begin:
-                ranges.append((int(partition), begin, end, end_ms))
+    ranges = offset_ranges(progress, args.topic)
     if not ranges:
         return {"p50": None, "p99": None, "records": 0}
     batches = spark.createDataFrame(ranges, "b_partition int, b_begin long, b_end long, b_end_ms long")
@@ -287,7 +292,9 @@ def main(argv):
             sys.exit(f"data_stream.py: the query failed: {query.exception()}")
 
         progress = [json.loads(p.json) for p in query.recentProgress]
-        records = sum(p["numInputRows"] for p in progress)
+        # Records from the offsets, not numInputRows: Spark reads the source once per branch
+        # of the union (counts and dead letters), so numInputRows is twice the records.
+        records = sum(end - begin for _, begin, end, _ in offset_ranges(progress, args.topic))
         # Malformed records, counted as they pass (observe() puts them in each batch's progress).
         dead_letters = sum(int(p.get("observedMetrics", {}).get("input", {}).get("malformed") or 0) for p in progress)
         summary = {
@@ -297,6 +304,7 @@ def main(argv):
             "max_offsets_per_trigger": args.max_offsets_per_trigger,
             "shuffle_partitions": int(spark.conf.get("spark.sql.shuffle.partitions")),
             "records": records,
+            "rows_read": sum(p["numInputRows"] for p in progress),
             "dead_letters": dead_letters,
             "seconds": round(seconds, 3),
             "rows_per_s": round(records / seconds, 1) if seconds > 0 else None,

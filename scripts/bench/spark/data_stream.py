@@ -215,6 +215,12 @@ def epoch_ms(spark_timestamp):
     return int(when.timestamp() * 1000)
 
 
+def as_object(offsets):
+    """A progress event's offsets: JSON text in the listener's events, already parsed in
+    the query's recentProgress JSON; null for the first batch's start."""
+    return json.loads(offsets) if isinstance(offsets, str) else offsets
+
+
 def offset_ranges(progress, topic):
     """(partition, first offset, end offset, batch end ms) of each micro-batch that read rows."""
     ranges = []
@@ -223,8 +229,8 @@ def offset_ranges(progress, topic):
             continue
         end_ms = epoch_ms(event["timestamp"]) + event["durationMs"]["triggerExecution"]
         source = event["sources"][0]
-        start_offsets = json.loads(source["startOffset"]) if source["startOffset"] else {}
-        for partition, end in json.loads(source["endOffset"])[topic].items():
+        start_offsets = as_object(source["startOffset"]) or {}
+        for partition, end in as_object(source["endOffset"])[topic].items():
             begin = start_offsets.get(topic, {}).get(partition, 0)
             if end > begin:
                 ranges.append((int(partition), begin, end, end_ms))

@@ -75,6 +75,8 @@ out=$(mktemp "${TMPDIR:-/tmp}/sfcrimed-spark-run.XXXXXX")
 trap 'rm -f "$out"' EXIT
 # The venv's Python for the driver and any Python worker: it is the one with pyspark.
 export PYSPARK_PYTHON=$SPARK_VENV/bin/python PYSPARK_DRIVER_PYTHON=$SPARK_VENV/bin/python
+# Spark binds its driver to the loopback (below); saying so sets it for its own checks too.
+export SPARK_LOCAL_IP=127.0.0.1
 # The project's defaults come first, so a --conf of the caller's overrides them. Loopback
 # only (the machine may have no resolvable host name, and a benchmark needs no other
 # address); no web UI (a port and a thread per run that nobody looks at).
@@ -87,7 +89,7 @@ status=0
   "${confs[@]}" \
   "$SPARK_DIR/data_stream.py" --bootstrap "$bootstrap" --topic "$topic" --output-topic "$output_topic" \
   "${job_args[@]}" >"$out" || status=$?
-((status == 0)) || die "the Spark job failed (exit $status; its log is above)"
+((status == 0)) || die "the Spark job failed (exit $status; its log is above); its stdout ended: $(tail -n 5 "$out")"
 last=$(tail -n 1 "$out")
 [[ $last == "{"* ]] || die "the Spark job ended without its JSON line; its stdout ended: $(tail -n 3 "$out")"
 echo "$last"

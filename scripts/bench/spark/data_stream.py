@@ -209,6 +209,16 @@ def build_query(spark, args):
     return writer
 
 
+def stop_between_batches(query, patience=60.0):
+    """Stops the query once its running micro-batch (if any) has ended: stopping one
+    mid-way cancels its tasks and leaves its records out of the figures. Waits at most
+    `patience` seconds for a gap."""
+    deadline = time.monotonic() + patience
+    while query.status["isTriggerActive"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    query.stop()
+
+
 def epoch_ms(spark_timestamp):
     """Progress timestamps ('2025-01-02T03:04:05.678Z', UTC) as epoch milliseconds."""
     when = datetime.datetime.fromisoformat(spark_timestamp.replace("Z", "+00:00"))
@@ -260,9 +270,10 @@ def measure_latency(spark, args, progress, query_start_ms):
                .option("endingOffsets", "latest")
                .load()
                .select("partition", "offset", (F.unix_millis("timestamp")).alias("produced_ms")))
+    # records["offset"], not records.offset: DataFrame.offset is a method.
     joined = records.join(F.broadcast(batches),
-                          (records.partition == batches.b_partition)
-                          & (records.offset >= batches.b_begin) & (records.offset < batches.b_end))
+                          (records["partition"] == batches["b_partition"])
+                          & (records["offset"] >= batches["b_begin"]) & (records["offset"] < batches["b_end"]))
     latencies = joined.where(F.col("produced_ms") >= query_start_ms).select(
         (F.col("b_end_ms") - F.col("produced_ms")).alias("latency_ms"))
     row = latencies.agg(F.percentile("latency_ms", F.lit(0.5)).alias("p50"),
@@ -292,7 +303,7 @@ def main(argv):
         if args.seconds is None:
             query.awaitTermination()
         elif not query.awaitTermination(args.seconds):
-            query.stop()
+            stop_between_batches(query)
         seconds = time.monotonic() - started
         if query.exception() is not None:
             sys.exit(f"data_stream.py: the query failed: {query.exception()}")

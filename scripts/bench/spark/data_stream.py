@@ -42,6 +42,7 @@ CALL_FIELDS = (
     "crime_id", "original_crime_type_name", "report_date", "call_date", "offense_date", "call_time",
     "call_date_time", "disposition", "address", "city", "state", "agency_id", "address_type", "common_location",
 )
+CORRUPT_FIELD = "_corrupt_record"
 # The fields the daemon refuses a call without (missing, null or empty): it cannot count one.
 REQUIRED_FIELDS = ("crime_id", "original_crime_type_name", "disposition", "call_date_time")
 # call_date_time as the daemon reads it: minutes, optional seconds, optional fraction of 1-9
@@ -134,17 +135,19 @@ def build_query(spark, args):
         source = source.option("maxOffsetsPerTrigger", args.max_offsets_per_trigger)
     raw = source.load()
 
-    schema = T.StructType([T.StructField(name, T.StringType()) for name in CALL_FIELDS])
+    # The extra field catches what is not JSON at all: from_json (PERMISSIVE) then gives a
+    # row of nulls with the text here, rather than a null row.
+    schema = T.StructType([T.StructField(name, T.StringType()) for name in CALL_FIELDS + (CORRUPT_FIELD,)])
     text = F.col("value").cast("string")
     parsed = raw.select(
         "value", "topic", "partition", "offset",
-        F.from_json(text, schema).alias("call"),
+        F.from_json(text, schema, {"columnNameOfCorruptRecord": CORRUPT_FIELD}).alias("call"),
     ).select("value", "topic", "partition", "offset", "call", "call.*")
     # try_: Spark 4 runs ANSI SQL, where to_timestamp fails the query on a bad date.
     parsed = parsed.withColumn("event_time", F.try_to_timestamp("call_date_time", F.lit(CALL_TIME_FORMAT)))
 
     reason = F.when(F.col("value").isNull(), F.lit("no value"))
-    reason = reason.when(F.col("call").isNull(), F.lit("not a JSON object"))
+    reason = reason.when(F.col("call").isNull() | F.col(CORRUPT_FIELD).isNotNull(), F.lit("not a JSON object"))
     for field in REQUIRED_FIELDS:
         reason = reason.when(F.coalesce(F.col(field), F.lit("")) == "", F.lit(f"no {field}"))
     reason = reason.when(F.col("event_time").isNull(), F.lit("call_date_time is not a date-time"))

@@ -28,10 +28,11 @@
 #   --latency       measure latency even without --seconds.
 #
 # Output, the job's last line (other lines of the job's stdout are dropped):
-#   {"engine":"spark","spark":"4.1.1","trigger":"availableNow","max_offsets_per_trigger":"unlimited",
-#    "shuffle_partitions":200,"records":199999,"dead_letters":0,"seconds":41.2,"rows_per_s":4854.3,
-#    "batches":1,"data_batches":1}
-#   records: rows read; seconds: from the query's start to its end (availableNow) or
+#   {"engine": "spark", "spark": "4.1.1", "trigger": "availableNow", "max_offsets_per_trigger": "unlimited",
+#    "shuffle_partitions": 2, "records": 199999, "rows_read": 399998, "dead_letters": 0, "seconds": 35.448,
+#    "rows_per_s": 5642.1, "batches": 2, "data_batches": 1}
+#   records: calls-topic records read (rows_read counts them once per branch of the job's
+#   union, so twice); dead_letters: malformed ones; seconds: from the query's start to its end (availableNow) or
 #   --seconds; batches: micro-batches run (data_batches: those that read rows). With
 #   --seconds or --latency also "latency_ms":{"p50":..,"p99":..,"records":N}: per record,
 #   from its Kafka timestamp to the end of the micro-batch that wrote its window's count,

@@ -56,11 +56,18 @@ class CounterSync {
 
 // "12,345": counts of calls in the log, as people read them.
 std::string with_commas(std::uint64_t number) {
-  std::string digits = std::to_string(number);
-  for (auto at = static_cast<std::ptrdiff_t>(digits.size()) - 3; at > 0; at -= 3) {
-    digits.insert(static_cast<std::size_t>(at), ",");
+  // Built forwards rather than by inserting into the digits: g++ 12 at -O2 warns
+  // (-Wrestrict, a false positive) about insert() here, and the build treats it as an error.
+  const std::string digits = std::to_string(number);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) {
+      out += ',';
+    }
+    out += digits[i];
   }
-  return digits;
+  return out;
 }
 
 std::optional<std::string> header_value(RdKafka::Headers& headers, std::string_view name) {

@@ -102,7 +102,8 @@ def machine_section(run):
         "| --- | --- |",
         f"| command | `{run['command'].strip()}`{' (quick)' if run.get('quick') else ''} |",
         f"| started | {run['started']}, {minutes} min {seconds} s in all |",
-        f"| calls | {run['file']}: {run['records']:,} records, mean {run['mean_record_bytes']} bytes as sent |",
+        f"| ingest | {run['file']}: {run['records']:,} records, mean {run['mean_record_bytes']} bytes as sent |",
+        f"| drain | {run.get('drain_file', run['file'])}: {run.get('drain_records', run['records']):,} records |",
         f"| runs per point | {run['runs']} at the defaults and the best combination, {run['sweep_runs']} per sweep point; "
         f"latency runs of {run['latency_seconds']} s |",
         f"| machine | {run['nproc']} cores ({run['cpu']}), {run['memory_gib']} GiB, {run['os']} |",
@@ -113,14 +114,15 @@ def machine_section(run):
     ]
 
 
-def comparison_section(run, points, rates, seconds):
+def comparison_section(run, points, rates, seconds, walls):
     lines = ["## Comparisons at the defaults", ""]
     lines += [
-        "Records/s: median (min–max) over the runs; wall time: the measured part (from the first record "
-        "sent or read to the last).",
+        "Records/s: median (min–max) over the runs; seconds: the measured part (from the first record "
+        "sent or read to the last), as the tool reports it; wall: the whole process as a user waits for it "
+        "(start-up, the group's join and the last commit included).",
         "",
-        "| experiment | system | records/s | seconds | ratio sfcrimed / this |",
-        "| --- | --- | --- | --- | --- |",
+        "| experiment | system | records/s | seconds | wall s | ratio sfcrimed / this |",
+        "| --- | --- | --- | --- | --- | --- |",
     ]
     for experiment, systems in (("ingest", ("sfcrimed", "perf_tool")), ("drain", ("sfcrimed", "bare_kafka", "spark"))):
         ours = rates.get(default_key(experiment, "sfcrimed"))
@@ -129,12 +131,12 @@ def comparison_section(run, points, rates, seconds):
             if key not in rates:
                 missing = [p for p in points if p["experiment"] == experiment and p["system"] == system]
                 status = missing[0].get("status", "not measured") if missing else "not measured"
-                lines.append(f"| {experiment} | {SYSTEM_NAMES[system]} | {status} | | |")
+                lines.append(f"| {experiment} | {SYSTEM_NAMES[system]} | {status} | | | |")
                 continue
             r = "" if system == "sfcrimed" else ratio(ours, rates[key])
             lines.append(
                 f"| {experiment} | {SYSTEM_NAMES[system]} | {rates[key].text()} | "
-                f"{seconds.get(key, Stats([])).text(2)} | {r} |"
+                f"{seconds.get(key, Stats([])).text(2)} | {walls.get(key, Stats([])).text(1)} | {r} |"
             )
     lines.append("")
     return lines
@@ -145,8 +147,8 @@ def latency_section(points):
         "## Latency",
         "",
         "Milliseconds from each record's Kafka timestamp to its result: sfcrimed from /metrics' histogram "
-        "over the steady state (the last three quarters of the run, estimated as Prometheus' histogram_quantile "
-        "does), bare Kafka exactly per record (its histogram-bucketed estimate in brackets), Spark as its script "
+        "over the steady state (from a second after the group's join, and at least a quarter into the run, to "
+        "its end; estimated as Prometheus' histogram_quantile does), bare Kafka exactly per record (its histogram-bucketed estimate in brackets), Spark as its script "
         "reports. Median (min–max) over the runs.",
         "",
         "| input records/s | system | setting | p50 ms | p99 ms | p99 ratio sfcrimed / this |",
@@ -157,7 +159,8 @@ def latency_section(points):
         if p["experiment"] == "latency":
             by_point[(p.get("input_rate"), p["system"], p["setting"], str(p["value"]))].append(p)
     p99 = {k: Stats([r["p99_ms"] for r in v if r.get("status") == "ok" and "p99_ms" in r]) for k, v in by_point.items()}
-    for key in sorted(by_point, key=lambda k: (sort_key(k[0] or 0), SYSTEM_ORDER.index(k[1]), sort_key(k[3]))):
+    # Points that did not measure (no input rate) last.
+    for key in sorted(by_point, key=lambda k: (k[0] is None, sort_key(k[0] or 0), SYSTEM_ORDER.index(k[1]), sort_key(k[3]))):
         rate, system, setting, value = key
         rows = [r for r in by_point[key] if r.get("status") == "ok"]
         if not rows:
@@ -355,12 +358,12 @@ def main():
     ]
     if run.get("quick"):
         lines += [
-            "**A quick run**: sweep points once, the comparisons 3 times, on part of the file; the ranges "
+            "**A quick run**: sweep points once, the comparisons 3 times, the ingest on part of the file; the ranges "
             "say how far to trust each figure. The full run is `scripts/bench/run.sh` (no --quick).",
             "",
         ]
     lines += machine_section(run)
-    lines += comparison_section(run, points, rates, seconds)
+    lines += comparison_section(run, points, rates, seconds, group(points, "wall_s"))
     lines += latency_section(points)
     lines += sweep_section(points, rates, seconds)
     images = plot_defaults(rates, args.plots, markdown_dir)

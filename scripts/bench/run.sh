@@ -20,7 +20,7 @@
 # venv in .cache/bench-venv, which this script sets up when missing.
 #
 # Usage: scripts/bench/run.sh [--quick] [--file CALLS] [--out RESULTS.jsonl] [--runs N]
-#                             [--seconds S] [--no-report]
+#                             [--seconds S] [--spark SCRIPT] [--no-report] [--dry-run]
 #   --quick      under 15 minutes on 2 cores: the ingest of the first 50,000 calls of CALLS
 #                (the drain still reads all of them), fewer sweep values, sweep points once
 #                and the comparisons at the defaults 3 times, latency runs of 20 s (full:
@@ -31,17 +31,21 @@
 #                beside it unless it is the default (then docs/benchmarks.md)
 #   --runs       runs per point (default 3; --quick: 1 for sweep points)
 #   --seconds    length of each latency run
+#   --spark      the Spark baseline's script (default scripts/bench/spark/run.sh)
 #   --no-report  only the measurements
+#   --dry-run    print the points it would measure (experiment;system;setting;value;run;runs)
+#                and the estimated time, and measure nothing
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-quick=false runs=3 sweep_runs=3 seconds=60 report=true
+quick=false runs=3 sweep_runs=3 seconds=60 report=true dry_run=false
 file=$SFCRIMED_ROOT/../shared/data/police-department-calls-for-service.json.bz2
 default_out=$SFCRIMED_ROOT/docs/benchmarks/results.jsonl
 out=$default_out
 command_line="scripts/bench/run.sh $*"
 runs_given='' seconds_given=''
+spark_script=$SFCRIMED_ROOT/scripts/bench/spark/run.sh
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --quick) quick=true && shift ;;
@@ -49,7 +53,9 @@ while [[ $# -gt 0 ]]; do
     --out) out=$2 && shift 2 ;;
     --runs) runs_given=$2 && shift 2 ;;
     --seconds) seconds_given=$2 && shift 2 ;;
+    --spark) spark_script=$2 && shift 2 ;;
     --no-report) report=false && shift ;;
+    --dry-run) dry_run=true && shift ;;
     -h | --help) header_help && exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
@@ -123,7 +129,6 @@ declare -A defaults=(
 # ------------------------------------------------------------------ the plan
 # One entry per measured point: experiment;system;setting;value;run;runs. "defaults" is
 # the ini file's settings; "best" is resolved when it runs, from the sweep before it.
-spark_script=$SFCRIMED_ROOT/scripts/bench/spark/run.sh
 spark=false
 [[ -x $spark_script ]] && spark=true
 plan=()
@@ -373,6 +378,17 @@ def v(x):
 print(json.dumps({a[i]: v(a[i + 1]) for i in range(0, len(a), 2)}))' "$@"
 }
 
+total=${#plan[@]}
+estimates=() remaining_estimate=0
+for entry in "${plan[@]}"; do
+  estimates+=("$(estimate "$entry")")
+  remaining_estimate=$((remaining_estimate + estimates[-1]))
+done
+say "$total points, roughly $(((remaining_estimate + 59) / 60)) min; results to $out"
+if $dry_run; then
+  printf '%s\n' "${plan[@]}"
+  exit 0
+fi
 # The run itself, first: the machine, versions, the file, what was asked.
 : >"$out"
 python3 - "$out" <<PY
@@ -396,17 +412,10 @@ if ! $spark; then
   say "no $spark_script: the Spark points are recorded as not available"
   for point in "drain;defaults" "latency;trigger"; do
     emit "$(fields run_id "$run_id" experiment "${point%;*}" system spark setting "${point#*;}" value - status "not available" \
-      error "no scripts/bench/spark/run.sh in this tree")" "" >/dev/null
+      error "no $spark_script")" "" >/dev/null
   done
 fi
 
-total=${#plan[@]}
-estimates=() remaining_estimate=0
-for entry in "${plan[@]}"; do
-  estimates+=("$(estimate "$entry")")
-  remaining_estimate=$((remaining_estimate + estimates[-1]))
-done
-say "$total points, roughly $(((remaining_estimate + 59) / 60)) min; results to $out"
 done_estimate=0 measuring_started=$(date +%s)
 for ((i = 0; i < total; i++)); do
   IFS=';' read -r experiment system setting value run count <<<"${plan[i]}"
@@ -426,7 +435,7 @@ for ((i = 0; i < total; i++)); do
   left=$(((remaining_estimate * ($(date +%s) - measuring_started) / done_estimate + 59) / 60))
   figure=$(python3 -c 'import json, sys; r = json.loads(sys.argv[1])
 if r["status"] != "ok": print(r["status"])
-elif "p99_ms" in r: print("p50 {:,.1f} ms, p99 {:,.1f} ms".format(r["p50_ms"], r["p99_ms"]))
+elif r["experiment"] == "latency": print("p50 {:,.1f} ms, p99 {:,.1f} ms".format(r["p50_ms"], r["p99_ms"]))
 else: print("{:,.0f} rec/s".format(r.get("records_per_s", 0)))' "$row")
   label=$setting=$value
   [[ $setting == defaults ]] && label=defaults

@@ -425,7 +425,7 @@ for ((i = 0; i < total; i++)); do
   fi
   # Wall time: the whole point as a user waits for it, start-up and group join included.
   extra=(wall_s "$(python3 -c "print(round($(date +%s.%N) - $point_started, 3))")")
-  [[ $experiment == latency ]] && extra=(input_rate "${value#*@}")
+  [[ $experiment == latency ]] && extra+=(input_rate "${value#*@}")
   [[ $setting == kafka.partitions ]] && extra+=(partitions "$value")
   row=$(emit "$(fields run_id "$run_id" experiment "$experiment" system "$system" setting "$setting" value "$value" \
     run "$run" runs "$count" status "$status" "${extra[@]}")" "$measured")

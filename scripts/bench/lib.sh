@@ -165,13 +165,15 @@ PY
 # daemon_latency TOPIC RATE SECONDS [SFCRIMED_ARGS...]: sfcrimed whole (ingest at a steady
 # RATE records/s of a generated sample, and the pipeline) for SECONDS; prints the steady
 # state's latency from each record's Kafka timestamp to its application: the histogram's
-# growth from a second after the pipeline's first counted record (or a quarter of the run,
+# growth from a second after every partition has been caught up (or a quarter of the run,
 # whichever is later) to the run's end, leaving out the start, the group's join, during
 # which the first calls wait. {"records":..,"p50":..,"p95":..,"p99":..}
 daemon_latency() {
-  local topic=$1 rate=$2 seconds=$3 metrics_port pid start end counted=0
+  local topic=$1 rate=$2 seconds=$3 metrics_port pid start end partitions caught_up=0
   shift 3
   "$build/daemon/sfcrimed" sample --records "$((rate * seconds))" --seed 1 --out "$work/sample.json" >/dev/null 2>&1
+  partitions=$(awk -F' *= *' '/^\[/ { section = $0; next } section == "[kafka]" && $1 == "partitions" { print $2 }' \
+    "$SFCRIMED_ROOT/etc/sfcrimed.ini")
   metrics_port=$(free_port)
   start=$(date +%s)
   bench_background "${sfcrimed[@]}" --kafka.topic "$topic" --ingest.file "$work/sample.json" --ingest.rate "$rate" \
@@ -179,12 +181,15 @@ daemon_latency() {
   pid=$!
   end=$((start + seconds - 2))
   sleep $((seconds / 4))
-  # Under load the join can outlast a quarter of the run; up to half of it is waited for.
-  while ((counted == 0 && $(date +%s) < start + seconds / 2)); do
-    counted=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
-      awk '/^sfcrimed_pipeline_records_total\{outcome="aggregated"\}/ { print int($2) }') || true
-    counted=${counted:-0}
-    ((counted > 0)) || sleep 0.5
+  # Caught up: each partition owned (the threads join one after the other, and a later
+  # join moves partitions) and less than a second's input behind. Under load that can
+  # outlast a quarter of the run; up to half of it is waited for.
+  while ((caught_up == 0 && $(date +%s) < start + seconds / 2)); do
+    caught_up=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
+      awk -v partitions="$partitions" -v rate="$rate" '/^sfcrimed_pipeline_consumer_lag_records\{/ {
+        owned++; if ($2 >= rate) behind++ } END { print (owned >= partitions && !behind) ? 1 : 0 }') || true
+    caught_up=${caught_up:-0}
+    ((caught_up)) || sleep 0.5
   done
   sleep 1
   curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.start.txt" || true

@@ -8,7 +8,7 @@
 #     records/s each (median of RUNS), and the ratio pipeline/bare (target >= 0.7);
 #   - latency: sfcrimed (ingest and pipeline in one process) at a steady RATE records/s
 #     for SECONDS, p50/p95/p99 from each record's Kafka timestamp to its application in
-#     the steady state (from a second after the first counted record, and after a quarter
+#     the steady state (from a second after every partition is caught up, and after a quarter
 #     of the run, to its end; estimated from /metrics' histogram as
 #     Prometheus' histogram_quantile does), beside
 #     bare produce-to-consume latency (same producer settings, same broker, same

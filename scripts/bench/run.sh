@@ -203,6 +203,16 @@ if $spark; then
   fi
 fi
 
+# Runs interleaved: each experiment's first runs of every point, then the second runs, and
+# so on (the best combination still after the sweeps it comes from), so that a busy minute
+# on a shared machine spreads over the points instead of falling on one point's runs.
+mapfile -t plan < <(printf '%s\n' "${plan[@]}" | python3 -c 'import sys
+entries = [line.rstrip("\n").split(";") for line in sys.stdin]
+order = {"ingest": 0, "drain": 1, "latency": 2}
+indexed = list(enumerate(entries))
+indexed.sort(key=lambda ie: (order[ie[1][0]], ie[1][3] == "best", int(ie[1][4]), ie[0]))
+print("\n".join(";".join(e) for _, e in indexed))')
+
 # estimate ENTRY: a rough cost in seconds, for the time left until the real ones are known.
 estimate() {
   local experiment system setting value

@@ -28,33 +28,19 @@ done
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# The uncompressed file, and the mean size of a record as the ingest sends it.
-case "$file" in
-  *.bz2) bzip2 -dc "$file" >"$work/calls.json" ;;
-  *.gz) gzip -dc "$file" >"$work/calls.json" ;;
-  *) cp "$file" "$work/calls.json" ;;
-esac
-read -r records mean_size < <(python3 - "$work/calls.json" <<'PY'
-import json, sys
-records = json.load(open(sys.argv[1], encoding="utf-8"))
-sizes = [len(json.dumps(r, separators=(",", ":"), ensure_ascii=False).encode()) for r in records]
-print(len(records), round(sum(sizes) / len(sizes)))
-PY
-)
+uncompressed "$file" "$work/calls.json"
+read -r records mean_size < <(call_file_size "$work/calls.json")
 
 parse=$("$build/test/call_file_bench" "$work/calls.json" 5)
 
 ours=() ours_rss=() theirs=()
 for ((run = 1; run <= runs; run++)); do
-  /usr/bin/time -f '%M' -o "$work/rss" "$build/daemon/sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" \
-    --kafka.bootstrap "$bootstrap" --kafka.topic "ours-$run" --ingest.file "$file" --ingest.rate 0 \
-    --pipeline.enabled false --metrics.listen "" --drain >"$work/ours.json" 2>"$work/ours.log"
-  ours+=("$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["ingest"]["rate"])' "$work/ours.json")")
-  ours_rss+=("$(($(<"$work/rss") / 1024))")
-  "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --topic "theirs-$run" --partitions 3 >/dev/null
-  "$bin/kafka-producer-perf-test.sh" --topic "theirs-$run" --num-records "$records" --record-size "$mean_size" \
-    --throughput -1 --producer-props "bootstrap.servers=$bootstrap" >"$work/theirs.log" 2>&1
-  theirs+=("$(tail -n 1 "$work/theirs.log" | sed -E 's/.* records sent, ([0-9.]+) records\/sec.*/\1/')")
+  report=$(daemon_ingest "ours-$run" "$file") || die "the ingest failed"
+  ours+=("$(json_field "$report" rate)")
+  ours_rss+=("$(json_field "$report" rss_mb)")
+  create_topic "theirs-$run" 3
+  report=$(perf_producer "theirs-$run" "$records" "$mean_size") || die "the perf tool failed"
+  theirs+=("$(json_field "$report" rate)")
   echo "run $run/$runs: sfcrimed ${ours[-1]} records/s (RSS ${ours_rss[-1]} MB), perf tool ${theirs[-1]} records/s" >&2
 done
 

@@ -8,7 +8,8 @@
 #     records/s each (median of RUNS), and the ratio pipeline/bare (target >= 0.7);
 #   - latency: sfcrimed (ingest and pipeline in one process) at a steady RATE records/s
 #     for SECONDS, p50/p95/p99 from each record's Kafka timestamp to its application in
-#     the steady state (the last three quarters; estimated from /metrics' histogram as
+#     the steady state (from a second after every partition is caught up, and after a quarter
+#     of the run, to its end; estimated from /metrics' histogram as
 #     Prometheus' histogram_quantile does), beside
 #     bare produce-to-consume latency (same producer settings, same broker, same
 #     bucketing), and the ratio of the p99s (target <= 2).
@@ -35,11 +36,6 @@ done
 
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-sfcrimed=("$build/daemon/sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" --kafka.bootstrap "$bootstrap")
-json_field() { python3 -c 'import json, sys; d = json.loads(sys.argv[1])
-for k in sys.argv[2].split("."): d = d[k]
-print(d)' "$1" "$2"; }
-
 say "ingesting $file into topic calls"
 "${sfcrimed[@]}" --kafka.topic calls --ingest.file "$file" --pipeline.enabled false --metrics.listen "" --drain >"$work/ingest.json" \
   2>"$work/ingest.log" || die "the ingest failed: $(tail -n 3 "$work/ingest.log")"
@@ -47,11 +43,9 @@ records=$(json_field "$(tail -n 1 "$work/ingest.json")" ingest.acked)
 
 ours=() bare=() perf=()
 for ((run = 1; run <= runs; run++)); do
-  "${sfcrimed[@]}" --kafka.topic calls --ingest.enabled false --pipeline.threads "$threads" --pipeline.group "bench-$run" \
-    --pipeline.stats_topic "stats-$run" --pipeline.state_topic "state-$run" --pipeline.dlq_topic "dlq-$run" \
-    --metrics.listen "" --drain >"$work/ours.json" 2>"$work/ours.log" || die "the pipeline failed: $(tail -n 3 "$work/ours.log")"
-  ours+=("$(json_field "$(tail -n 1 "$work/ours.json")" pipeline.rate)")
-  bare_out=$("$build/test/bare_kafka" drain --bootstrap "$bootstrap" --topic calls)
+  report=$(pipeline_drain calls "bench-$run" --pipeline.threads "$threads") || die "the pipeline failed"
+  ours+=("$(json_field "$report" rate)")
+  bare_out=$(bare_drain calls)
   [[ $(json_field "$bare_out" records) -eq $records ]] || die "the bare consumer read: $bare_out"
   bare+=("$(json_field "$bare_out" rate)")
   "$bin/kafka-consumer-perf-test.sh" --bootstrap-server "$bootstrap" --topic calls --num-records "$records" \
@@ -65,41 +59,8 @@ done
 
 # Latency: sfcrimed whole (ingest at a steady rate and pipeline), then bare Kafka.
 say "latency: $rate records/s for $seconds s"
-"$build/daemon/sfcrimed" sample --records $((rate * seconds)) --seed 1 --out "$work/sample.json" >/dev/null
-metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-"${sfcrimed[@]}" --kafka.topic latency --ingest.file "$work/sample.json" --ingest.rate "$rate" \
-  --metrics.listen "127.0.0.1:$metrics_port" --drain >"$work/latency.json" 2>"$work/latency.log" &
-pid=$!
-# Steady state: the histogram's growth between a quarter of the run and its end, leaving
-# out the start (the group's join, during which the first calls wait).
-sleep $((seconds / 4))
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.start.txt"
-sleep $((seconds - seconds / 4 - 2))
-curl -fsS "http://127.0.0.1:$metrics_port/metrics" >"$work/metrics.end.txt"
-wait "$pid" || die "the latency run failed: $(tail -n 3 "$work/latency.log")"
-ours_latency=$(python3 - "$work/metrics.start.txt" "$work/metrics.end.txt" <<'PY'
-import json, re, sys
-def buckets(path):
-    out = []
-    for line in open(path):
-        m = re.match(r'sfcrimed_pipeline_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
-        if m:
-            out.append((float(m.group(1)), float(m.group(2))))
-    return out
-start, end = buckets(sys.argv[1]), buckets(sys.argv[2])
-delta = [(bound, count - before) for (bound, count), (_, before) in zip(end, start)]
-total = delta[-1][1]
-def quantile(q):
-    rank, lower, below = q * total, 0.0, 0.0
-    for bound, count in delta:
-        if count >= rank:
-            return lower + (bound - lower) * ((rank - below) / (count - below) if count > below else 0)
-        lower, below = bound, count
-print(json.dumps({"records": int(total), "p50": quantile(0.5), "p95": quantile(0.95), "p99": quantile(0.99)}))
-PY
-)
-bare_latency=$("$build/test/bare_kafka" latency --bootstrap "$bootstrap" --topic bare-latency --rate "$rate" \
-  --seconds "$seconds")
+ours_latency=$(daemon_latency latency "$rate" "$seconds") || die "the latency run failed"
+bare_latency=$(bare_latency bare-latency "$rate" "$seconds")
 
 ms() { python3 -c "print(f'{$1 * 1000:.1f} ms')"; }
 cat <<EOF

@@ -33,7 +33,7 @@ EXPERIMENT_TITLES = {
 
 
 def load(path):
-    run, points = None, []
+    run, points, totals = None, [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
             if not line.strip():
@@ -41,11 +41,13 @@ def load(path):
             row = json.loads(line)
             if row.get("experiment") == "run":
                 run = row
+            elif row.get("experiment") == "totals":
+                totals.append(row)
             else:
                 points.append(row)
     if run is None:
         raise SystemExit(f"{path}: no run record (the first line run.sh writes)")
-    return run, points
+    return run, points, totals
 
 
 def sort_key(value):
@@ -85,11 +87,33 @@ def group(points, metric):
 def ratio(a, b):
     if a is None or b is None or a.median is None or b.median in (None, 0):
         return "–"
-    return f"{a.median / b.median:.2f}"
+    value = a.median / b.median
+    # Two significant digits for the small ones (a Spark latency ratio is some 0.004).
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
 
 
 def default_key(experiment, system):
     return (experiment, system, "defaults", "defaults")
+
+
+SPARK_BASE = {}
+
+
+def base_key(experiment, system, setting):
+    """The point a sweep point was measured around: the defaults; for Spark's settings other
+    than its shuffle partitions, the base run.sh names (the shuffle partitions at the core count)."""
+    if system == "spark" and SPARK_BASE and setting not in SPARK_BASE and setting not in ("defaults", "best"):
+        (base_setting, base_value), = SPARK_BASE.items()
+        return (experiment, system, base_setting, str(base_value))
+    return default_key(experiment, system)
+
+
+def best_description(points, experiment, system):
+    """The settings a best combination resolved to, as run.sh recorded them."""
+    for p in points:
+        if (p["experiment"], p["system"], p["setting"]) == (experiment, system, "best") and p.get("settings"):
+            return p["settings"].replace(",", ", ")
+    return "the defaults"
 
 
 def machine_section(run):
@@ -133,12 +157,35 @@ def comparison_section(run, points, rates, seconds, walls):
                 status = missing[0].get("status", "not measured") if missing else "not measured"
                 lines.append(f"| {experiment} | {SYSTEM_NAMES[system]} | {status} | | | |")
                 continue
-            r = "" if system == "sfcrimed" else ratio(ours, rates[key])
-            lines.append(
-                f"| {experiment} | {SYSTEM_NAMES[system]} | {rates[key].text()} | "
-                f"{seconds.get(key, Stats([])).text(2)} | {walls.get(key, Stats([])).text(1)} | {r} |"
-            )
-    lines.append("")
+            for key, label in ((key, ""), ((experiment, system, "best", "best"), ", best combination")):
+                if key not in rates:
+                    continue
+                r = "" if system == "sfcrimed" else ratio(ours, rates[key])
+                lines.append(
+                    f"| {experiment} | {SYSTEM_NAMES[system]}{label} | {rates[key].text()} | "
+                    f"{seconds.get(key, Stats([])).text(2)} | {walls.get(key, Stats([])).text(1)} | {r} |"
+                )
+    lines += ["", "The best combinations: " + "; ".join(
+        f"{experiment} {SYSTEM_NAMES[system]}: {best_description(points, experiment, system)}"
+        for experiment, system in sorted({(k[0], k[1]) for k in rates if k[2] == "best"})) + ".", ""]
+    return lines
+
+
+def totals_section(totals):
+    lines = ["## Same answers", ""]
+    if not totals:
+        return lines + ["Spark's totals were not compared with sfcrimed's in this run (no Spark drain).", ""]
+    for row in totals:
+        verdict = "equal" if row["status"] == "ok" else "**different**"
+        lines += [
+            f"Spark's counts against sfcrimed's, from their first drains of the same topic "
+            f"(`scripts/bench/spark/check_totals.py`): {verdict}.",
+            "",
+            "```",
+            str(row.get("verdict", "")).strip(),
+            "```",
+            "",
+        ]
     return lines
 
 
@@ -175,7 +222,10 @@ def latency_section(points):
             bucketed = f" [{theirs.text(1)}]"
         ours = p99.get((rate, "sfcrimed", "ingest.rate", str(rate)))
         r = "" if system == "sfcrimed" else ratio(ours, theirs)
-        shown = value.split("@")[0] if system == "spark" else ""
+        shown = ""
+        if system == "spark":
+            settings = {r.get("settings") for r in rows if r.get("settings")}
+            shown = f"trigger {value.split('@')[0]}" + (f" ({', '.join(sorted(settings))})" if settings else "")
         lines.append(
             f"| {int(rate):,} | {SYSTEM_NAMES[system]} | {shown} | {p50.text(1)} | {p99[key].text(1)}{bucketed} | {r} |"
         )
@@ -187,7 +237,10 @@ def sweep_section(points, rates, seconds):
     lines = ["## Sweeps, one setting at a time around the defaults", ""]
     lines.append(
         "Records/s, median (min–max); the ratio is to the same system's defaults measured in this run. "
-        "`best` combines, for sfcrimed, each setting's best value found above (when it beat the defaults)."
+        "`best` combines each setting's best value found above (when it beat the point it was swept around). "
+        "Spark's settings other than its shuffle partitions were swept around "
+        f"{', '.join(f'{k}={v}' for k, v in SPARK_BASE.items()) or 'its defaults'}, "
+        "and their ratios are to that point: at 200 shuffle partitions every run pays the shuffle's cost."
     )
     lines.append("")
     for experiment in ("ingest", "drain"):
@@ -204,10 +257,10 @@ def sweep_section(points, rates, seconds):
             for key in keys:
                 value = key[3]
                 if setting == "best":
-                    value = best_description(points, experiment)
+                    value = best_description(points, experiment, key[1])
                 lines.append(
                     f"| {setting} | {value} | {SYSTEM_NAMES[key[1]]} | {rates[key].text()} | "
-                    f"{seconds.get(key, Stats([])).text(2)} | {ratio(rates[key], rates.get(default_key(experiment, key[1])))} |"
+                    f"{seconds.get(key, Stats([])).text(2)} | {ratio(rates[key], rates.get(base_key(experiment, key[1], setting)))} |"
                 )
         lines.append("")
     failed = [p for p in points if p.get("status") not in ("ok", None)]
@@ -223,23 +276,6 @@ def sweep_section(points, rates, seconds):
     return lines
 
 
-def best_description(points, experiment):
-    """The settings the best combination used, as recomputed from the sweep: the value with the
-    highest median per setting, when it beat the defaults."""
-    rates = collections.defaultdict(list)
-    for p in points:
-        if p["experiment"] == experiment and p["system"] == "sfcrimed" and p.get("status") == "ok":
-            rates[(p["setting"], str(p["value"]))].append(p["records_per_s"])
-    medians = {k: statistics.median(v) for k, v in rates.items()}
-    default = medians.get(("defaults", "defaults"))
-    chosen = []
-    for setting in sorted({s for s, _ in medians if s not in ("defaults", "best", "kafka.partitions")}):
-        value, rate = max(((v, m) for (s, v), m in medians.items() if s == setting), key=lambda vm: vm[1])
-        if default is None or rate > default:
-            chosen.append(f"{setting}={value}")
-    return ", ".join(chosen) or "the defaults"
-
-
 def plot_sweeps(rates, plots, markdown_dir):
     images = []
     settings = sorted({(k[0], k[2]) for k in rates if k[2] not in ("defaults", "best") and k[0] != "latency"})
@@ -248,9 +284,9 @@ def plot_sweeps(rates, plots, markdown_dir):
         systems = sorted({k[1] for k in rates if k[0] == experiment and k[2] == setting})
         for system in systems:
             points = {k[3]: v for k, v in rates.items() if k[0] == experiment and k[1] == system and k[2] == setting}
-            default = rates.get(default_key(experiment, system))
-            if default is not None:
-                points.setdefault(default_value(setting), default)
+            base = rates.get(base_key(experiment, system, setting))
+            if base is not None:
+                points.setdefault(default_value(system, setting), base)
             values = sorted(points, key=sort_key)
             medians = [points[v].median for v in values]
             low = [points[v].median - points[v].values[0] for v in values]
@@ -262,7 +298,7 @@ def plot_sweeps(rates, plots, markdown_dir):
                 color=SYSTEM_COLOURS[system], linestyle="-" if numeric else "none",
             )
         ax.set_title(f"{experiment}: records/s against {setting}")
-        ax.set_xlabel(f"{setting} (default {default_value(setting)})")
+        ax.set_xlabel(f"{setting} (default {', '.join(sorted({default_value(s, setting) for s in systems}))})")
         ax.set_ylabel("records/s (median, min–max)")
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
@@ -276,9 +312,13 @@ def plot_sweeps(rates, plots, markdown_dir):
 
 
 DEFAULTS = {}
+SPARK_DEFAULTS = {}
 
 
-def default_value(setting):
+def default_value(system, setting):
+    """The value a system runs with when the setting is not given (or the base it was swept around)."""
+    if system == "spark":
+        return str(SPARK_DEFAULTS.get(setting, "default"))
     return str(DEFAULTS.get(setting, "default"))
 
 
@@ -287,16 +327,22 @@ def plot_defaults(rates, plots, markdown_dir):
     for ax, (experiment, systems) in zip(
         axes, (("ingest", ("sfcrimed", "perf_tool")), ("drain", ("sfcrimed", "bare_kafka", "spark")))
     ):
-        shown = [s for s in systems if default_key(experiment, s) in rates]
-        stats = [rates[default_key(experiment, s)] for s in shown]
+        # Each system at its defaults, then at its best combination where it has one.
+        bars = [(SYSTEM_NAMES[s], s, default_key(experiment, s)) for s in systems]
+        bars += [(f"{SYSTEM_NAMES[s]}\nbest", s, (experiment, s, "best", "best")) for s in systems]
+        bars = [(label, system, rates[key]) for label, system, key in bars if key in rates]
+        stats = [b[2] for b in bars]
         ax.bar(
-            [SYSTEM_NAMES[s] for s in shown], [s.median for s in stats],
+            [b[0] for b in bars], [s.median for s in stats],
             yerr=[[s.median - s.values[0] for s in stats], [s.values[-1] - s.median for s in stats]],
-            color=[SYSTEM_COLOURS[s] for s in shown], capsize=4,
+            color=[SYSTEM_COLOURS[b[1]] for b in bars], capsize=4,
         )
-        ax.set_title(f"{experiment} at the defaults")
+        # Spark and the reading limit are orders of magnitude apart: a log scale shows both.
+        if stats and max(s.median for s in stats) > 50 * min(s.median for s in stats):
+            ax.set_yscale("log")
+        ax.set_title(f"{experiment}: defaults and best combinations")
         ax.set_ylabel("records/s (median, min–max)")
-        ax.tick_params(axis="x", labelsize=8)
+        ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()
     path = os.path.join(plots, "defaults.png")
     fig.savefig(path, dpi=100)
@@ -342,8 +388,10 @@ def main():
     parser.add_argument("--markdown", required=True)
     parser.add_argument("--plots", required=True)
     args = parser.parse_args()
-    run, points = load(args.results)
+    run, points, totals = load(args.results)
     DEFAULTS.update(run.get("defaults", {}))
+    SPARK_DEFAULTS.update(run.get("spark_defaults", {}))
+    SPARK_BASE.update(run.get("spark_base", {}))
     os.makedirs(args.plots, exist_ok=True)
     markdown_dir = os.path.dirname(os.path.abspath(args.markdown))
     rates, seconds = group(points, "records_per_s"), group(points, "seconds")
@@ -366,6 +414,7 @@ def main():
         ]
     lines += machine_section(run)
     lines += comparison_section(run, points, rates, seconds, group(points, "wall_s"))
+    lines += totals_section(totals)
     lines += latency_section(points)
     lines += sweep_section(points, rates, seconds)
     images = plot_defaults(rates, args.plots, markdown_dir)

@@ -10,10 +10,11 @@
 #            (--ingest.enabled false --drain), a bare librdkafka consumer (the reading
 #            limit) and the Spark baseline (availableNow); sweeps of pipeline.threads, the
 #            consumer's fetch and prefetch settings, pipeline.emit_interval, the topic's
-#            partitions and Spark's settings, then sfcrimed's best combination.
+#            partitions and Spark's settings, then each one's best combination. Spark's
+#            counts are checked against sfcrimed's (spark/check_totals.py): a "totals" row.
 #   latency  steady input rates below saturation: end-to-end p50/p99 of sfcrimed (ingest
 #            and pipeline in one process; /metrics' histogram), bare Kafka produce to
-#            consume, and Spark at its triggers.
+#            consume, and Spark at its best drain settings and several triggers.
 # The Spark points need scripts/bench/spark/run.sh; without it they are recorded as not
 # available. Results: one JSON object a line (--out); then scripts/bench/report.py writes
 # the tables and plots (docs/benchmarks.md, docs/benchmarks/*.png) with matplotlib from a
@@ -22,9 +23,9 @@
 # Usage: scripts/bench/run.sh [--quick] [--file CALLS] [--out RESULTS.jsonl] [--runs N]
 #                             [--seconds S] [--spark SCRIPT] [--no-report] [--dry-run]
 #   --quick      under 15 minutes on 2 cores: the ingest of the first 50,000 calls of CALLS
-#                (the drain still reads all of them), fewer sweep values, sweep points once
-#                and the comparisons at the defaults 3 times, latency runs of 20 s (full:
-#                the whole file, 3 runs each, 60 s)
+#                (the drain still reads all of them), fewer sweep values, sweep points and
+#                Spark's points once and the other comparisons 3 times, latency runs of
+#                20 s (full: the whole file, 3 runs each, 30 s; some 70 minutes)
 #   --file       the calls (default: the published file in ../shared/data; a generated
 #                sample of 200,000 calls when it is missing, with a message)
 #   --out        results file (default docs/benchmarks/results.jsonl); the report goes
@@ -39,7 +40,7 @@ set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-quick=false runs=3 sweep_runs=3 seconds=60 report=true dry_run=false
+quick=false runs=3 sweep_runs=3 seconds=30 report=true dry_run=false
 file=$SFCRIMED_ROOT/../shared/data/police-department-calls-for-service.json.bz2
 default_out=$SFCRIMED_ROOT/docs/benchmarks/results.jsonl
 out=$default_out
@@ -167,7 +168,26 @@ add ingest sfcrimed best "$runs" best
 
 add drain sfcrimed defaults "$runs" defaults
 add drain bare_kafka defaults "$runs" defaults
-$spark && add drain spark defaults "$runs" defaults
+# Spark's points: its defaults (200 shuffle partitions), its shuffle partitions swept down
+# to the core count, and its other settings swept around that base (at 200 partitions
+# every run would take the shuffle's cost, whatever else was set); then its best
+# combination. A Spark run takes 30 to 100 s: --quick measures each point once.
+spark_runs=$runs
+$quick && spark_runs=$sweep_runs
+spark_base=spark.sql.shuffle.partitions=$(nproc)
+if $spark; then
+  add drain spark defaults "$spark_runs" defaults
+  if $quick; then
+    add drain spark spark.sql.shuffle.partitions "$spark_runs" "$(nproc)"
+  else
+    mapfile -t shuffle_partitions < <(printf '%s\n' 50 8 "$(nproc)" | sort -nu)
+    add drain spark spark.sql.shuffle.partitions "$spark_runs" "${shuffle_partitions[@]}"
+    add drain spark maxOffsetsPerTrigger "$spark_runs" 10000 100000
+    add drain spark spark.default.parallelism "$spark_runs" 1 8
+    add drain spark kafka.partitions "$spark_runs" 1 6
+    add drain spark best "$spark_runs" best
+  fi
+fi
 if $quick; then
   sweep drain pipeline.threads 1 4
   sweep drain fetch.min.bytes 1048576
@@ -182,24 +202,20 @@ else
   sweep drain queued.max.messages.kbytes 4096 16384 65536 262144
   sweep drain pipeline.emit_interval 0 1s 10s
   sweep drain kafka.partitions 1 3 6
-  if $spark; then
-    add drain spark maxOffsetsPerTrigger "$sweep_runs" unlimited 10000 50000 100000
-    add drain spark spark.sql.shuffle.partitions "$sweep_runs" 200 50 8 2
-    add drain spark spark.default.parallelism "$sweep_runs" 2 4 8
-    add drain spark kafka.partitions "$sweep_runs" 1 6
-  fi
 fi
 add drain sfcrimed best "$runs" best
 
 latency_rates=(1000 10000)
-$quick || latency_rates=(100 1000 3000 10000 30000)
+$quick || latency_rates=(1000 3000 10000)
 add latency sfcrimed ingest.rate "$runs" "${latency_rates[@]}"
 add latency bare_kafka ingest.rate "$runs" "${latency_rates[@]}"
+# Spark at its best drain settings, its micro-batches back to back (the default trigger)
+# and at fixed intervals.
 if $spark; then
   if $quick; then
-    add latency spark trigger "$sweep_runs" default@1000
+    add latency spark trigger "$spark_runs" default@1000
   else
-    for rate in 1000 10000; do add latency spark trigger "$sweep_runs" "default@$rate" "1s@$rate" "5s@$rate"; done
+    add latency spark trigger "$spark_runs" default@1000 500ms@1000 5s@1000 default@10000 500ms@10000
   fi
 fi
 
@@ -220,9 +236,9 @@ estimate() {
   case "$experiment;$system" in
     ingest\;sfcrimed) echo $((3 + records / 100000)) ;;
     ingest\;perf_tool) echo $((8 + records / 60000)) ;;
-    drain\;spark) echo 60 ;;
+    drain\;spark) [[ $setting == defaults ]] && echo 100 || echo 45 ;;
     drain\;*) echo $((5 + backlog_records / 100000)) ;;
-    latency\;spark) echo $((seconds + 40)) ;;
+    latency\;spark) echo $((seconds + 30)) ;;
     latency\;*) echo $((seconds + 6)) ;;
   esac
 }
@@ -233,39 +249,60 @@ perf_props() { # perf_props LINGER BATCH COMPRESSION
   echo "acks=all enable.idempotence=true linger.ms=$1 batch.size=$2 compression.type=$3"
 }
 
-# best_settings EXPERIMENT: for each setting swept for sfcrimed in EXPERIMENT, the value with the
-# highest median rate so far ("setting=value" lines).
+# best_settings EXPERIMENT SYSTEM: the best combination so far, "setting=value" lines: for
+# each setting swept, the value with the highest median rate when it beat the point it was
+# swept around (the defaults; for Spark's settings other than its shuffle partitions, the
+# base $spark_base), with the base's own setting kept.
 best_settings() {
-  python3 - "$out" "$1" "$run_id" <<'PY'
+  python3 - "$out" "$1" "$2" "$run_id" "$spark_base" <<'PY'
 import collections, json, statistics, sys
-path, experiment, run_id = sys.argv[1:]
+path, experiment, system, run_id, spark_base = sys.argv[1:]
 rates = collections.defaultdict(list)
 for line in open(path):
     r = json.loads(line)
-    if r.get("run_id") == run_id and r.get("experiment") == experiment and r.get("system") == "sfcrimed" \
+    if r.get("run_id") == run_id and r.get("experiment") == experiment and r.get("system") == system \
             and r.get("status") == "ok" and r.get("setting") not in ("best", "run"):
         rates[(r["setting"], str(r["value"]))].append(r["records_per_s"])
 medians = {key: statistics.median(v) for key, v in rates.items()}
-default = medians.get(("defaults", "defaults"))
-settings = sorted({s for s, _ in medians if s != "defaults"})
-for setting in settings:
+base_setting, base_value = spark_base.split("=", 1)
+chosen = {}
+for setting in sorted({s for s, _ in medians if s not in ("defaults", "kafka.partitions")}):
+    # The topic's partitions are the topic's, not a setting of the reader.
+    around = (base_setting, base_value) if system == "spark" and setting != base_setting else ("defaults", "defaults")
     candidates = {v: m for (s, v), m in medians.items() if s == setting}
     value, rate = max(candidates.items(), key=lambda kv: kv[1])
-    # The topic's partitions are the topic's, not a setting of the reader.
-    if setting != "kafka.partitions" and (default is None or rate > default):
-        print(f"{setting}={value}")
+    if around not in medians or rate > medians[around]:
+        chosen[setting] = value
+    if around[0] != "defaults" and around in medians:
+        chosen.setdefault(*around)
+for setting, value in chosen.items():
+    print(f"{setting}={value}")
 PY
 }
 
-# setting_args SETTING VALUE: sfcrimed's command-line arguments for one setting.
+# setting_args SYSTEM SETTING VALUE: the command-line arguments for one setting of sfcrimed
+# or of the Spark baseline's script (none for the topic's partitions: backlog picks the topic).
 setting_args() {
-  case "$1" in
-    defaults | ingest.rate) ;; # the latency runs pass the rate themselves
-    linger.ms | batch.size | compression.type) echo "--producer.$1=$2" ;;
-    fetch.min.bytes | fetch.wait.max.ms | queued.max.messages.kbytes) echo "--consumer.$1=$2" ;;
-    pipeline.threads | pipeline.emit_interval | kafka.partitions) echo "--$1=$2" ;;
-    *) die "no sfcrimed argument for setting $1" ;;
+  case "$1;$2" in
+    *\;defaults | *\;kafka.partitions | *\;ingest.rate | *\;trigger) ;; # the latency runs pass the rate themselves
+    sfcrimed\;linger.ms | sfcrimed\;batch.size | sfcrimed\;compression.type) echo "--producer.$2=$3" ;;
+    sfcrimed\;fetch.min.bytes | sfcrimed\;fetch.wait.max.ms | sfcrimed\;queued.max.messages.kbytes) echo "--consumer.$2=$3" ;;
+    sfcrimed\;pipeline.threads | sfcrimed\;pipeline.emit_interval) echo "--$2=$3" ;;
+    spark\;maxOffsetsPerTrigger) echo "--max-offsets $3" ;;
+    spark\;spark.*) echo "--conf $2=$3" ;;
+    *) die "no $1 argument for setting $2" ;;
   esac
+}
+
+# best_args EXPERIMENT SYSTEM: sets args to the best combination's arguments, and writes the
+# combination to $work/best.txt for the results.
+best_args() {
+  local line more=()
+  args=()
+  best_settings "$1" "$2" >"$work/best.txt"
+  while read -r line; do
+    read -ra more <<<"$(setting_args "$2" "${line%%=*}" "${line#*=}")" && args+=("${more[@]}")
+  done <"$work/best.txt"
 }
 
 # backlog PARTITIONS: the calls topic with PARTITIONS partitions holding the calls, ingested
@@ -282,13 +319,17 @@ backlog() {
 # measure EXPERIMENT SYSTEM SETTING VALUE NAME: one measurement, its topics and groups
 # named after NAME; prints its JSON report.
 measure() {
-  local experiment=$1 system=$2 setting=$3 value=$4 name=$5 args=() more=() line rate partitions
+  local experiment=$1 system=$2 setting=$3 value=$4 name=$5 args=() rate
+  local partitions=${defaults[kafka.partitions]}
+  [[ $setting == kafka.partitions ]] && partitions=$value
   if [[ $value == best ]]; then
-    while read -r line; do
-      [[ -n $line ]] && read -ra more <<<"$(setting_args "${line%%=*}" "${line#*=}")" && args+=("${more[@]}")
-    done < <(best_settings "$experiment")
-  elif [[ $system == sfcrimed ]]; then
-    read -ra args <<<"$(setting_args "$setting" "$value")"
+    best_args "$experiment" "$system"
+  else
+    read -ra args <<<"$(setting_args "$system" "$setting" "$value")"
+  fi
+  # Spark's sweeps other than its shuffle partitions run around its base.
+  if [[ $system == spark && $value != best && $setting != defaults && $setting != "${spark_base%%=*}" ]]; then
+    args+=(--conf "$spark_base")
   fi
   case "$experiment;$system" in
     ingest\;sfcrimed) daemon_ingest "$name" "$calls" "${args[@]}" ;;
@@ -304,42 +345,57 @@ measure() {
       perf_producer "$name" "$records" "$mean_size" $(perf_props "$linger" "$batch" "$compression")
       ;;
     drain\;sfcrimed)
-      partitions=${defaults[kafka.partitions]}
-      [[ $setting == kafka.partitions ]] && partitions=$value && args=()
-      pipeline_drain "$(backlog "$partitions")" "$name" "${args[@]}"
+      pipeline_drain "$(backlog "$partitions")" "$name" "${args[@]}" || return 1
+      # The first drain of the default topic is the one Spark's counts are checked against.
+      if [[ ! -f $work/daemon-totals.json && $partitions == "${defaults[kafka.partitions]}" ]]; then
+        "$build/daemon/sfcrimed" stats --bootstrap "$bootstrap" --topic "$(backlog "$partitions")" \
+          --stats-topic "$name.stats" --dlq-topic "$name.dlq" --json --windows >"$work/daemon-totals.json" 2>"$work/stats.log" ||
+          rm -f "$work/daemon-totals.json"
+      fi
       ;;
-    drain\;bare_kafka)
-      partitions=${defaults[kafka.partitions]}
-      [[ $setting == kafka.partitions ]] && partitions=$value
-      bare_drain "$(backlog "$partitions")"
-      ;;
+    drain\;bare_kafka) bare_drain "$(backlog "$partitions")" ;;
     drain\;spark)
-      partitions=${defaults[kafka.partitions]}
-      args=()
-      case "$setting" in
-        kafka.partitions) partitions=$value ;;
-        maxOffsetsPerTrigger) args=(--max-offsets "$value") ;;
-        spark.*) args=(--conf "$setting=$value") ;;
-      esac
       "$spark_script" --bootstrap "$bootstrap" --topic "$(backlog "$partitions")" --output-topic "$name.out" \
-        --trigger availableNow "${args[@]}" 2>"$work/spark.log" | tail -n 1
+        --trigger availableNow "${args[@]}" 2>"$work/spark.log" | tail -n 1 || return 1
+      if [[ ! -f $work/totals.checked && -f $work/daemon-totals.json && $partitions == "${defaults[kafka.partitions]}" ]]; then
+        check_spark_totals "$name.out"
+      fi
       ;;
     latency\;sfcrimed) daemon_latency "$name" "$value" "$seconds" ;;
     latency\;bare_kafka) bare_latency "$name" "$value" "$seconds" ;;
     latency\;spark)
+      # At the best drain combination so far (at least the base), the trigger as given.
+      best_args drain spark
+      if ((${#args[@]} == 0)); then
+        args=(--conf "$spark_base")
+        echo "$spark_base" >"$work/best.txt"
+      fi
       rate=${value#*@}
       create_topic "$name" "${defaults[kafka.partitions]}"
-      "$build/daemon/sfcrimed" sample --records $((rate * (seconds + 300))) --seed 1 --out "$work/spark-input.jsonl" >/dev/null 2>&1
-      # The input keeps coming at the rate for as long as Spark runs (its start included).
+      # Input for as long as Spark runs, its start (some 15 s) included.
+      "$build/daemon/sfcrimed" sample --records $((rate * (seconds + 60))) --seed 1 --out "$work/spark-input.jsonl" >/dev/null 2>&1
       bench_background "${sfcrimed[@]}" --kafka.topic "$name" --ingest.file "$work/spark-input.jsonl" \
         --ingest.rate "$rate" --pipeline.enabled false --metrics.listen "" >/dev/null 2>"$work/spark-ingest.log"
       local feeder=$!
       "$spark_script" --bootstrap "$bootstrap" --topic "$name" --output-topic "$name.out" \
-        --trigger "${value%@*}" --seconds "$seconds" 2>"$work/spark.log" | tail -n 1
+        --trigger "${value%@*}" --seconds "$seconds" "${args[@]}" 2>"$work/spark.log" | tail -n 1
       kill -TERM "$feeder" 2>/dev/null || true
       wait "$feeder" 2>/dev/null || true
       ;;
   esac
+}
+
+# check_spark_totals OUTPUT_TOPIC: Spark's counts in OUTPUT_TOPIC against sfcrimed's first
+# drain (check_totals.py); the verdict goes to the results as a "totals" row, and a
+# difference is said loudly: without equal totals the comparison means nothing.
+check_spark_totals() {
+  local verdict status=ok
+  verdict=$("$SFCRIMED_ROOT/scripts/bench/spark/check_totals.py" --bootstrap "$bootstrap" --spark-topic "$1" \
+    --daemon-json "$work/daemon-totals.json" 2>&1) || status=differs
+  [[ $status == ok ]] || say "Spark's totals differ from sfcrimed's: $verdict"
+  fields run_id "$run_id" experiment totals system spark setting defaults value - status "$status" \
+    verdict "$(tail -n 25 <<<"$verdict")" >>"$out"
+  touch "$work/totals.checked"
 }
 
 run_id=$(date -u +%Y%m%dT%H%M%SZ)-$$
@@ -360,10 +416,12 @@ if records is not None:
 for key in ("seconds", "batches", "rss_mb"):
     if key in m:
         row[key] = m[key]
-if "rate" in m:
-    row["records_per_s"] = m["rate"]
+if "rate" in m or "rows_per_s" in m:
+    row["records_per_s"] = m.get("rate", m.get("rows_per_s"))
 for q in ("p50", "p95", "p99"):
-    if m.get(q + "_ms") is not None:
+    if m.get("latency_ms", {}).get(q) is not None:  # the Spark baseline's
+        row[q + "_ms"] = m["latency_ms"][q]
+    elif m.get(q + "_ms") is not None:
         row[q + "_ms"] = m[q + "_ms"]
     elif m.get(q) is not None:
         row[q + "_ms"] = round(m[q] * 1000, 3)
@@ -414,7 +472,13 @@ row = {"experiment": "run", "run_id": "$run_id", "command": "$command_line", "qu
        "kafka": "$(kafka_version kraft)", "java": "$("$(java_bin)" -version 2>&1 | head -n 1 | tr -d '"')",
        "sfcrimed": $(python3 -c 'import json, sys; print(json.dumps(sys.stdin.read().strip().splitlines()))' < <("$build/daemon/sfcrimed" --version)),
        "git_commit": "$(git -C "$SFCRIMED_ROOT" rev-parse --short HEAD)",
-       "spark": "$spark" == "true", "defaults": $(for k in "${!defaults[@]}"; do echo "$k=${defaults[$k]}"; done | python3 -c 'import json, sys; print(json.dumps(dict(l.strip().split("=", 1) for l in sys.stdin)))')}
+       "spark": "$spark" == "true",
+       # Spark's own defaults for what is swept (local[*] runs as many tasks as cores), and
+       # the base its other settings are swept around.
+       "spark_defaults": {"spark.sql.shuffle.partitions": "200", "maxOffsetsPerTrigger": "unlimited",
+                          "spark.default.parallelism": "$(nproc)", "kafka.partitions": "${defaults[kafka.partitions]}"},
+       "spark_base": {"${spark_base%%=*}": "${spark_base#*=}"},
+       "defaults": $(for k in "${!defaults[@]}"; do echo "$k=${defaults[$k]}"; done | python3 -c 'import json, sys; print(json.dumps(dict(l.strip().split("=", 1) for l in sys.stdin)))')}
 with open(sys.argv[1], "a") as f:
     f.write(json.dumps(row) + "\n")
 PY
@@ -437,6 +501,11 @@ for ((i = 0; i < total; i++)); do
   extra=(wall_s "$(python3 -c "print(round($(date +%s.%N) - $point_started, 3))")")
   [[ $experiment == latency ]] && extra+=(input_rate "${value#*@}")
   [[ $setting == kafka.partitions ]] && extra+=(partitions "$value")
+  # The settings a best combination, or Spark's latency run, resolved to.
+  if [[ $value == best || "$experiment;$system" == "latency;spark" ]] && [[ -s $work/best.txt ]]; then
+    extra+=(settings "$(paste -sd, "$work/best.txt")")
+    rm -f "$work/best.txt"
+  fi
   row=$(emit "$(fields run_id "$run_id" experiment "$experiment" system "$system" setting "$setting" value "$value" \
     run "$run" runs "$count" status "$status" "${extra[@]}")" "$measured")
   # The time left: what the estimates leave, scaled by how far off they have been so far.

@@ -260,11 +260,16 @@ def measure_latency(spark, args, progress, query_start_ms):
 
     Measured after the run, outside the timed part: each batch's offset range per
     partition comes from its progress event, and the records' timestamps from reading the
-    calls topic once more. Records already in the topic when the query started are left
-    out: their wait measures the backlog, not the pipeline."""
+    calls topic once more. Only the steady state counts, as in scripts/bench/lib.sh's
+    daemon_latency: records produced after the first batch that read rows has ended (the
+    backlog of the query's start, the JVM warming up, the state stores created) and, with
+    --seconds, after the first quarter of the run."""
     ranges = offset_ranges(progress, args.topic)
     if not ranges:
         return {"p50": None, "p99": None, "records": 0}
+    steady_from_ms = min(end_ms for _, _, _, end_ms in ranges)
+    if args.seconds is not None:
+        steady_from_ms = max(steady_from_ms, query_start_ms + int(args.seconds * 1000 / 4))
     batches = spark.createDataFrame(ranges, "b_partition int, b_begin long, b_end long, b_end_ms long")
     records = (spark.read.format("kafka")
                .option("kafka.bootstrap.servers", args.bootstrap)
@@ -277,7 +282,7 @@ def measure_latency(spark, args, progress, query_start_ms):
     joined = records.join(F.broadcast(batches),
                           (records["partition"] == batches["b_partition"])
                           & (records["offset"] >= batches["b_begin"]) & (records["offset"] < batches["b_end"]))
-    latencies = joined.where(F.col("produced_ms") >= query_start_ms).select(
+    latencies = joined.where(F.col("produced_ms") >= steady_from_ms).select(
         (F.col("b_end_ms") - F.col("produced_ms")).alias("latency_ms"))
     row = latencies.agg(F.percentile("latency_ms", F.lit(0.5)).alias("p50"),
                         F.percentile("latency_ms", F.lit(0.99)).alias("p99"),

@@ -36,7 +36,8 @@
 #   --seconds; batches: micro-batches run (data_batches: those that read rows). With
 #   --seconds or --latency also "latency_ms":{"p50":..,"p99":..,"records":N}: per record,
 #   from its Kafka timestamp to the end of the micro-batch that wrote its window's count,
-#   over the records produced after the query started (see data_stream.py).
+#   over the steady state: records produced after the first batch with rows ended and
+#   after a quarter of --seconds (see data_stream.py).
 # Exit status: the job's (non-zero when it or Spark failed; its stderr says why).
 set -euo pipefail
 # shellcheck source=../../lib/common.sh

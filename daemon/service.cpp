@@ -23,6 +23,8 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "commands.hpp"
 #include "sfcrimed/config.hpp"
@@ -66,8 +68,8 @@ constexpr const char* kUsage =
     "/healthz and /readyz; SIGTERM or SIGINT stops gracefully (the ingest flushed, the pipeline's work\n"
     "committed; 20 s at most), a second one exits at once; SIGHUP reopens log.file; settings change\n"
     "by restart, and a restart resumes where the last run stopped. Exit statuses: 0 done or stopped,\n"
-    "1 calls failed to deliver, 65 the calls file is not calls, 69 Kafka or the HTTP port unusable,\n"
-    "78 a configuration error (file:line, setting, what is wrong).\n";
+    "1 calls failed to deliver or the stop outlasted 20 s, 65 the calls file is not calls, 69 Kafka or\n"
+    "the HTTP port unusable, 78 a configuration error (file:line, setting, what is wrong).\n";
 
 // While it exists, every Kafka client's statistics set sfcrimed_kafka_brokers_up.
 class BrokerStatesToMetrics {
@@ -127,6 +129,10 @@ int run_service(int argc, const char* const* argv) {
     case Action::run:
       break;
   }
+  // Until the signal set below takes SIGHUP over, a logrotate HUP during the start (which
+  // can take seconds: the pipeline's topics, the HTTP port) would end the process, and
+  // systemd counts death by SIGHUP as a clean exit, not restarting it.
+  std::signal(SIGHUP, SIG_IGN);
 
   log::set_level(config.log_level);
   if (!config.log_file.empty()) {
@@ -217,6 +223,25 @@ int run_service(int argc, const char* const* argv) {
       io.stop();
     }
   };
+  // However the stop begins (a signal, a failure, the work done), it is bounded: a part
+  // that cannot reach Kafka would otherwise hold the process forever.
+  bool stop_limit_armed = false;
+  const auto request_stop = [&](const std::string& why) {
+    begin_stopping(why);
+    stop.request_stop();
+    if (std::exchange(stop_limit_armed, true)) {
+      return;
+    }
+    stop_limit.expires_after(kGracefulStopLimit);
+    stop_limit.async_wait([](const boost::system::error_code& cancelled) {
+      if (!cancelled) {
+        log::error("sfcrimed", "still stopping after " + std::to_string(kGracefulStopLimit.count()) +
+                                   " s (is Kafka reachable?): exiting now; the pipeline resumes from its last "
+                                   "commit, the ingest from the last call in the topic");
+        std::_Exit(kExitFailed);
+      }
+    });
+  };
   // A part finished. A failure ends the run; so does the pipeline's end (drained or
   // stopped), and the ingest's end with --drain when there is no pipeline to wait for.
   const auto finished = [&](int status, bool ends_the_run) {
@@ -224,9 +249,8 @@ int run_service(int argc, const char* const* argv) {
       exit_status = status;
     }
     if (status != 0 || ends_the_run) {
-      begin_stopping(status != 0 ? "stopping after a failure (exit status " + std::to_string(status) + ")"
-                                 : "stopping: the work is done");
-      stop.request_stop();
+      request_stop(status != 0 ? "stopping after a failure (exit status " + std::to_string(status) + ")"
+                               : "stopping: the work is done");
     }
     stop_when_done();
   };
@@ -245,18 +269,8 @@ int run_service(int argc, const char* const* argv) {
     } else if (++signals_seen == 1) {
       const std::string name = number == SIGINT ? "SIGINT" : "SIGTERM";
       log::notice("sfcrimed", name + ": stopping (a second signal exits at once)");
-      begin_stopping(name + ": stopping; committing the pipeline's work and flushing the ingest");
-      stop.request_stop();
+      request_stop(name + ": stopping; committing the pipeline's work and flushing the ingest");
       stop_when_done();
-      stop_limit.expires_after(kGracefulStopLimit);
-      stop_limit.async_wait([](const boost::system::error_code& cancelled) {
-        if (!cancelled) {
-          log::error("sfcrimed", "still stopping after " + std::to_string(kGracefulStopLimit.count()) +
-                                     " s (is Kafka reachable?): exiting now; the pipeline resumes from its last "
-                                     "commit, the ingest from the last call in the topic");
-          std::_Exit(kExitFailed);
-        }
-      });
     } else {
       log::warning("sfcrimed", "second signal: exiting now, without waiting for Kafka");
       std::_Exit(128 + number);
@@ -292,10 +306,20 @@ int run_service(int argc, const char* const* argv) {
     }
     if (not_ready_because().empty()) {
       phase = Phase::ready;
-      std::string status = "ready:";
-      status += config.ingest.enabled ? " replaying " + config.ingest.file + " into " + config.kafka.topic + ";" : "";
-      status += pipeline ? " " + std::to_string(config.pipeline.threads) + " pipeline threads counting" : "";
-      status += config.metrics.listen.empty() ? "" : "; metrics on http://" + config.metrics.listen + "/metrics";
+      std::vector<std::string> parts;
+      if (config.ingest.enabled) {
+        parts.push_back("replaying " + config.ingest.file + " into " + config.kafka.topic);
+      }
+      if (pipeline) {
+        parts.push_back(std::to_string(config.pipeline.threads) + " pipeline threads counting");
+      }
+      if (!config.metrics.listen.empty()) {
+        parts.push_back("metrics on " + config.metrics.listen);
+      }
+      std::string status = "ready";
+      for (const auto& part : parts) {
+        status += (&part == parts.data() ? ": " : "; ") + part;
+      }
       log::notice("sfcrimed", status);
       systemd::notify_ready(status);
       return;

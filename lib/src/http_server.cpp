@@ -130,7 +130,8 @@ tcp::endpoint parse_listen_address(const std::string& listen) {
   return {address, static_cast<unsigned short>(port)};
 }
 
-Server::Server(asio::io_context& io, const std::string& listen) : acceptor_(io), routes_(std::make_shared<Routes>()) {
+Server::Server(asio::io_context& io, const std::string& listen)
+    : acceptor_(io), accept_retry_(io), routes_(std::make_shared<Routes>()) {
   tcp::endpoint endpoint;
   try {
     endpoint = parse_listen_address(listen);
@@ -163,6 +164,7 @@ void Server::start() { accept(); }
 void Server::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
+  accept_retry_.cancel();
 }
 
 tcp::endpoint Server::endpoint() const {
@@ -177,8 +179,17 @@ void Server::accept() {
     }
     if (!error) {
       std::make_shared<Session>(std::move(socket), routes_)->read();
+      accept();
+      return;
     }
-    accept();
+    // Accepting again at once would spin the loop while the error lasts (EMFILE lasts
+    // until descriptors are freed): the next try in 100 ms, the loop free meanwhile.
+    accept_retry_.expires_after(std::chrono::milliseconds(100));
+    accept_retry_.async_wait([this](beast::error_code waited) {
+      if (!waited && acceptor_.is_open()) {
+        accept();
+      }
+    });
   });
 }
 

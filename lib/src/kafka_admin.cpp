@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
+#include <climits>
 #include <memory>
 #include <stdexcept>
 #include <thread>
@@ -81,6 +83,23 @@ bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partiti
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;
+}
+
+RdKafka::ErrorCode watermark_offsets(RdKafka::Handle& client, const std::string& topic, std::int32_t partition,
+                                     std::chrono::steady_clock::time_point deadline, std::int64_t& low,
+                                     std::int64_t& high) {
+  using std::chrono::milliseconds;
+  for (;;) {
+    const auto left = std::max<std::int64_t>(
+        std::chrono::duration_cast<milliseconds>(deadline - std::chrono::steady_clock::now()).count(), 1);
+    const RdKafka::ErrorCode err = client.query_watermark_offsets(
+        topic, partition, &low, &high, static_cast<int>(std::min<std::int64_t>(left, INT_MAX)));
+    const bool leaderless = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE;
+    if (!leaderless || std::chrono::steady_clock::now() + milliseconds(100) >= deadline) {
+      return err;
+    }
+    std::this_thread::sleep_for(milliseconds(100));
+  }
 }
 
 }  // namespace sfcrimed::kafka

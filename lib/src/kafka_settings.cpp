@@ -34,11 +34,18 @@ class LogForwarder : public RdKafka::EventCb {
                    RdKafka::err2str(event.err()) + (event.str().empty() ? "" : ": " + event.str()));
         break;
       case RdKafka::Event::EVENT_STATS:
-        if (const auto states = broker_states(event.str())) {
+        // Called from librdkafka's C code: nothing may unwind through it. A statistics
+        // document lost to an exception only leaves the gauge at its last value.
+        try {
           const std::lock_guard lock(sink_mutex);
-          if (broker_states_sink) {
+          if (!broker_states_sink) {
+            break;  // nobody listens (sfcrimed stats, consume): not even parsed
+          }
+          if (const auto states = broker_states(event.str())) {
             broker_states_sink(*states);
           }
+        } catch (const std::exception& e) {
+          log::warning("kafka", std::string("statistics not handled: ") + e.what());
         }
         break;
       default:

@@ -29,6 +29,16 @@ int open_for_append(const std::string& path) {
   return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 }
 
+// Puts `fd` in the place of the descriptor writers use and closes `fd`: the writers' number
+// never refers to a closed (or reused) descriptor. dup3 rather than dup2, which would
+// clear close-on-exec and leak the log into any program librdkafka starts (kinit).
+// Returns errno on failure, 0 on success.
+int replace_log_fd(int fd) {
+  const int replaced = ::dup3(fd, log_fd.load(), O_CLOEXEC) < 0 ? errno : 0;
+  ::close(fd);
+  return replaced;
+}
+
 // "2026-11-25T18:45:01.123Z "
 void append_timestamp(std::string& line) {
   const auto now = std::chrono::system_clock::now();
@@ -79,14 +89,16 @@ bool enabled(Level level) { return static_cast<int>(level) <= threshold.load(std
 void open_file(const std::string& path) {
   const std::lock_guard lock(file_mutex);
   const int fd = open_for_append(path);
+  const int open_error = errno;
   if (fd < 0) {
-    throw std::runtime_error("cannot open the log file '" + path + "': " + std::generic_category().message(errno));
+    throw std::runtime_error("cannot open the log file '" + path + "': " + std::generic_category().message(open_error));
   }
-  if (file_path.empty()) {
+  // The first file gets a descriptor of its own; later ones (or stderr again, after
+  // use_stderr) take that descriptor's place.
+  if (log_fd.load() == STDERR_FILENO) {
     log_fd.store(fd);
-  } else {
-    ::dup2(fd, log_fd.load());
-    ::close(fd);
+  } else if (const int error = replace_log_fd(fd); error != 0) {
+    throw std::runtime_error("cannot switch to the log file '" + path + "': " + std::generic_category().message(error));
   }
   file_path = path;
   timestamps.store(true);
@@ -100,12 +112,11 @@ bool reopen_file() {
       return true;
     }
     const int fd = open_for_append(file_path);
-    if (fd >= 0) {
-      ::dup2(fd, log_fd.load());
-      ::close(fd);
+    const int error = fd < 0 ? errno : replace_log_fd(fd);
+    if (error == 0) {
       return true;
     }
-    why = "cannot reopen the log file '" + file_path + "': " + std::generic_category().message(errno) +
+    why = "cannot reopen the log file '" + file_path + "': " + std::generic_category().message(error) +
           "; still writing to the old one";
   }
   error("log", why);
@@ -114,8 +125,8 @@ bool reopen_file() {
 
 void use_stderr() {
   const std::lock_guard lock(file_mutex);
-  if (!file_path.empty()) {
-    ::dup2(STDERR_FILENO, log_fd.load());
+  if (log_fd.load() != STDERR_FILENO) {
+    ::dup3(STDERR_FILENO, log_fd.load(), O_CLOEXEC);  // a failure leaves the file: harmless in a test
     file_path.clear();
   }
   timestamps.store(false);
@@ -141,8 +152,11 @@ void write(Level level, std::string_view component, std::string_view message) {
   std::string_view rest = line;
   while (!rest.empty()) {
     const ssize_t wrote = ::write(log_fd.load(std::memory_order_relaxed), rest.data(), rest.size());
+    if (wrote < 0 && errno == EINTR) {
+      continue;
+    }
     if (wrote <= 0) {
-      return;
+      return;  // nowhere to say so: the log is where errors go
     }
     rest.remove_prefix(static_cast<std::size_t>(wrote));
   }

@@ -114,8 +114,8 @@ class PipelineShared {
     for (std::int32_t partition = 0; partition < partitions; ++partition) {
       std::int64_t low = 0;
       std::int64_t high = 0;
-      const auto err = admin->handle().query_watermark_offsets(config.kafka.topic, partition, &low, &high,
-                                                               static_cast<int>(kKafkaTimeout.count()));
+      const auto err = kafka::watermark_offsets(admin->handle(), config.kafka.topic, partition,
+                                                std::chrono::steady_clock::now() + kKafkaTimeout, low, high);
       if (err != RdKafka::ERR_NO_ERROR) {
         throw std::runtime_error("cannot read the end offsets of '" + config.kafka.topic +
                                  "': " + RdKafka::err2str(err));
@@ -299,6 +299,9 @@ void Worker::run(const std::stop_token& stop) {
     }
     if (message->err() == RdKafka::ERR__TIMED_OUT) {
       check_drain();  // the targets may have been set while this thread had nothing to read
+      // Idle, the producer is polled nowhere else (empty transactions are not committed),
+      // and its statistics events, one every statistics.interval.ms, would pile up unserved.
+      producer_->poll(std::chrono::milliseconds(0));
     } else {
       try {
         handle(*message);

@@ -4,7 +4,6 @@
 #include <climits>
 #include <iterator>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "sfcrimed/kafka_admin.hpp"
@@ -154,24 +153,6 @@ std::uint64_t consume_to_end(RdKafka::Consumer& consumer, RdKafka::Queue& queue,
   return delivered;
 }
 
-// A partition's low and high watermarks. A topic created a moment ago (by the pipeline's
-// thread while the ingest starts, say) answers "not leader" until its partitions have
-// leaders: asked again every 100 ms until the deadline.
-RdKafka::ErrorCode end_offsets(RdKafka::Consumer& consumer, const std::string& topic, std::int32_t partition,
-                               Clock::time_point deadline, std::int64_t& low, std::int64_t& high) {
-  for (;;) {
-    const auto left = std::max<std::int64_t>(
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count(), 1);
-    const RdKafka::ErrorCode err = consumer.query_watermark_offsets(
-        topic, partition, &low, &high, static_cast<int>(std::min<std::int64_t>(left, INT_MAX)));
-    const bool leaderless = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION || err == RdKafka::ERR_LEADER_NOT_AVAILABLE;
-    if (!leaderless || Clock::now() + std::chrono::milliseconds(100) >= deadline) {
-      return err;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 }  // namespace
 
 std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
@@ -219,7 +200,7 @@ std::uint64_t read_last_messages(const Settings& settings, const std::string& to
   for (std::int32_t partition = 0; partition < partitions; ++partition) {
     std::int64_t low = 0;
     std::int64_t high = 0;
-    const RdKafka::ErrorCode err = end_offsets(*consumer, topic, partition, deadline, low, high);
+    const RdKafka::ErrorCode err = watermark_offsets(*consumer, topic, partition, deadline, low, high);
     if (err != RdKafka::ERR_NO_ERROR) {
       throw std::runtime_error("cannot read the end offset of partition " + std::to_string(partition) + " of topic '" +
                                topic + "' on " + brokers + ": " + RdKafka::err2str(err));

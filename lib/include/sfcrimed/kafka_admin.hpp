@@ -4,6 +4,7 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "sfcrimed/kafka_settings.hpp"
@@ -20,5 +21,12 @@ int partition_count(RdKafka::Handle& client, const std::string& topic, std::chro
 // broker's reason) when it can do neither.
 bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions, std::chrono::milliseconds timeout,
                   const Settings& topic_configs = {});
+
+// A partition's low and high watermarks, into `low` and `high`. A topic created a moment
+// ago answers "not leader" until its partitions have leaders: asked again every 100 ms
+// until `deadline`. Returns the last answer's error (ERR_NO_ERROR when read).
+RdKafka::ErrorCode watermark_offsets(RdKafka::Handle& client, const std::string& topic, std::int32_t partition,
+                                     std::chrono::steady_clock::time_point deadline, std::int64_t& low,
+                                     std::int64_t& high);
 
 }  // namespace sfcrimed::kafka

@@ -46,8 +46,9 @@ struct BrokerStates {
 // broker counts once however many roles (coordinator) it has.
 std::optional<BrokerStates> broker_states(std::string_view statistics_json);
 
-// Where every client's statistics go, on librdkafka's threads, from now on; an empty
-// function stops it. Clients report only when statistics.interval.ms is set.
+// Where every client's statistics go from now on, on the thread that polls the client
+// (a pipeline thread in consume(), the ingest in its produce loop); an empty function
+// stops it. Clients report only when statistics.interval.ms is set.
 void on_broker_states(std::function<void(const BrokerStates&)> sink);
 
 }  // namespace sfcrimed::kafka

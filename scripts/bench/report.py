@@ -171,6 +171,56 @@ def comparison_section(run, points, rates, seconds, walls):
     return lines
 
 
+def latency_stats(points, system, rate, value=None):
+    """(p50, p99) Stats of a system's latency points at an input rate (Spark: one trigger)."""
+    rows = [p for p in points if p["experiment"] == "latency" and p["system"] == system and p.get("status") == "ok"
+            and p.get("input_rate") == rate and "p99_ms" in p and (value is None or str(p["value"]) == value)]
+    return Stats([r["p50_ms"] for r in rows]), Stats([r["p99_ms"] for r in rows])
+
+
+def headline_section(points, rates, totals):
+    """The few figures the README quotes, each with what it compares."""
+    lines = ["## Headline", "", "| comparison | sfcrimed | the other | ratio |", "| --- | --- | --- | --- |"]
+
+    def row(what, ours, theirs, digits=0, unit=""):
+        if ours is None or theirs is None or ours.median is None or theirs.median is None:
+            return
+        lines.append(f"| {what} | {ours.text(digits)}{unit} | {theirs.text(digits)}{unit} | {ratio(ours, theirs)} |")
+
+    drain = rates.get(default_key("drain", "sfcrimed"))
+    spark_points = {k: v for k, v in rates.items() if k[:2] == ("drain", "spark")}
+    row("drain records/s: sfcrimed / Spark at its defaults", drain, spark_points.get(default_key("drain", "spark")))
+    if spark_points:
+        fastest = max(spark_points, key=lambda k: spark_points[k].median)
+        setting = "best combination" if fastest[2] == "best" else f"{fastest[2]}={fastest[3]}"
+        row(f"drain records/s: sfcrimed / Spark at its fastest ({setting})", drain, spark_points[fastest])
+    row("drain records/s: sfcrimed / a bare librdkafka consumer (the reading limit)", drain,
+        rates.get(default_key("drain", "bare_kafka")))
+    row("ingest records/s: sfcrimed / kafka-producer-perf-test", rates.get(default_key("ingest", "sfcrimed")),
+        rates.get(default_key("ingest", "perf_tool")))
+    for rate in sorted({p.get("input_rate") for p in points if p["experiment"] == "latency" and p.get("input_rate")}):
+        ours50, ours = latency_stats(points, "sfcrimed", rate)
+        bare = [p["bucketed_ms"]["p99"] for p in points if p["experiment"] == "latency" and p["system"] == "bare_kafka"
+                and p.get("status") == "ok" and p.get("input_rate") == rate and "bucketed_ms" in p]
+        row(f"p99 latency ms at {int(rate):,} records/s: sfcrimed / bare Kafka (both histogram-bucketed)", ours,
+            Stats(bare), 1)
+        triggers = sorted({str(p["value"]) for p in points if p["experiment"] == "latency" and p["system"] == "spark"
+                           and p.get("input_rate") == rate})
+        spark = {t: latency_stats(points, "spark", rate, t)[1] for t in triggers}
+        spark = {t: v for t, v in spark.items() if v.median is not None}
+        if spark:
+            lowest = min(spark, key=lambda t: spark[t].median)
+            name = f"Spark (trigger {lowest.split('@')[0]}, its lowest p99)"
+            row(f"p50 latency ms at {int(rate):,} records/s: sfcrimed / {name}", ours50,
+                latency_stats(points, "spark", rate, lowest)[0], 1)
+            row(f"p99 latency ms at {int(rate):,} records/s: sfcrimed / {name}", ours, spark[lowest], 1)
+    lines.append("")
+    if totals:
+        verdict = "equal" if all(t["status"] == "ok" for t in totals) else "**different**"
+        lines += [f"Spark's totals against sfcrimed's: {verdict} (see \"Same answers\").", ""]
+    return lines
+
+
 def totals_section(totals):
     lines = ["## Same answers", ""]
     if not totals:
@@ -328,7 +378,8 @@ def plot_defaults(rates, plots, markdown_dir):
         axes, (("ingest", ("sfcrimed", "perf_tool")), ("drain", ("sfcrimed", "bare_kafka", "spark")))
     ):
         # Each system at its defaults, then at its best combination where it has one.
-        bars = [(SYSTEM_NAMES[s], s, default_key(experiment, s)) for s in systems]
+        # Names on two lines: five bars' names side by side would overlap.
+        bars = [(SYSTEM_NAMES[s].replace(" ", "\n", 1), s, default_key(experiment, s)) for s in systems]
         bars += [(f"{SYSTEM_NAMES[s]}\nbest", s, (experiment, s, "best", "best")) for s in systems]
         bars = [(label, system, rates[key]) for label, system, key in bars if key in rates]
         stats = [b[2] for b in bars]
@@ -359,6 +410,9 @@ def plot_latency(points, plots, markdown_dir):
     if not by_system:
         return []
     fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
+    # Spark's triggers share its colour; a line style each tells them apart.
+    styles = iter(["-", "--", ":", "-."] * 4)
+    linestyles = {label: next(styles) if label.startswith("spark") else "-" for label in sorted(by_system)}
     for ax, q in zip(axes, ("p50_ms", "p99_ms")):
         for label, by_rate in sorted(by_system.items()):
             rates = sorted(by_rate)
@@ -368,6 +422,7 @@ def plot_latency(points, plots, markdown_dir):
                 rates, [s.median for s in stats],
                 yerr=[[s.median - s.values[0] for s in stats], [s.values[-1] - s.median for s in stats]],
                 marker="o", capsize=3, label=SYSTEM_NAMES.get(label, label), color=SYSTEM_COLOURS.get(system),
+                linestyle=linestyles[label],
             )
         ax.set_xscale("log")
         ax.set_yscale("log")
@@ -412,6 +467,7 @@ def main():
             "say how far to trust each figure. The full run is `scripts/bench/run.sh` (no --quick).",
             "",
         ]
+    lines += headline_section(points, rates, totals)
     lines += machine_section(run)
     lines += comparison_section(run, points, rates, seconds, group(points, "wall_s"))
     lines += totals_section(totals)

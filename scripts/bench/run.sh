@@ -285,6 +285,7 @@ PY
 setting_args() {
   case "$1;$2" in
     *\;defaults | *\;kafka.partitions | *\;ingest.rate | *\;trigger) ;; # the latency runs pass the rate themselves
+    perf_tool\;* | bare_kafka\;*) ;; # measure passes their settings itself
     sfcrimed\;linger.ms | sfcrimed\;batch.size | sfcrimed\;compression.type) echo "--producer.$2=$3" ;;
     sfcrimed\;fetch.min.bytes | sfcrimed\;fetch.wait.max.ms | sfcrimed\;queued.max.messages.kbytes) echo "--consumer.$2=$3" ;;
     sfcrimed\;pipeline.threads | sfcrimed\;pipeline.emit_interval) echo "--$2=$3" ;;
@@ -493,6 +494,12 @@ fi
 done_estimate=0 measuring_started=$(date +%s)
 for ((i = 0; i < total; i++)); do
   IFS=';' read -r experiment system setting value run count <<<"${plan[i]}"
+  # A drain's backlog is written before its clock starts (the first point of each topic's).
+  if [[ $experiment == drain ]]; then
+    partitions=${defaults[kafka.partitions]}
+    [[ $setting == kafka.partitions ]] && partitions=$value
+    backlog "$partitions" >/dev/null || die "could not write the backlog topic with $partitions partitions"
+  fi
   status=ok measured='' point_started=$(date +%s.%N)
   if ! measured=$(measure "$experiment" "$system" "$setting" "$value" "$experiment-$system-$i"); then
     status=failed

@@ -10,7 +10,13 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$SFCRIMED_ROOT"
 
 fix=false
-[[ ${1:-} == --fix ]] && fix=true
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --fix) fix=true && shift ;;
+    -h | --help) header_help && exit 0 ;;
+    *) die "unknown argument '$1' (see --help)" ;;
+  esac
+done
 
 mapfile -t cxx < <(git ls-files --cached --others --exclude-standard -- '*.cpp' '*.hpp' '*.c')
 mapfile -t shell < <(git ls-files --cached --others --exclude-standard -- '*.sh' .ci/run)

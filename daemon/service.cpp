@@ -1,5 +1,5 @@
-// The sfcrimed service: configuration, the HTTP endpoint (/metrics, /healthz, /readyz),
-// the ingest thread, the pipeline's threads, and signals, timers and the service
+// The sfcrimed service: configuration, the HTTP endpoint (/metrics, /healthz, /readyz,
+// the live page and its data), the ingest thread, the pipeline's threads, and signals, timers and the service
 // manager's notifications on a Boost.Asio loop in the main thread.
 //
 // Signals: SIGTERM or SIGINT stops the ingest (what is in flight is flushed and
@@ -27,15 +27,18 @@
 #include <vector>
 
 #include "commands.hpp"
+#include "live_page.hpp"
 #include "sfcrimed/config.hpp"
 #include "sfcrimed/http_server.hpp"
 #include "sfcrimed/ingest.hpp"
 #include "sfcrimed/kafka_settings.hpp"
+#include "sfcrimed/live_view.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/metrics.hpp"
 #include "sfcrimed/pipeline.hpp"
 #include "sfcrimed/radio_codes.hpp"
 #include "sfcrimed/systemd_notify.hpp"
+#include "sfcrimed/topic_reader.hpp"
 #include "sfcrimed/version.hpp"
 
 namespace sfcrimed::daemon {
@@ -46,6 +49,9 @@ namespace {
 // broker; without one they would wait out Kafka's timeouts. systemd/sfcrimed.service's
 // TimeoutStopSec= (30 s) leaves room above it.
 constexpr std::chrono::seconds kGracefulStopLimit{20};
+
+// How often the live page gets a new state: often enough to watch, cheap to compute.
+constexpr std::chrono::seconds kLiveUpdateInterval{1};
 
 constexpr const char* kUsage =
     "Usage: sfcrimed [--config FILE] [--drain] [--SECTION.KEY VALUE ...]\n"
@@ -64,8 +70,8 @@ constexpr const char* kUsage =
     "  sfcrimed --ingest.enabled false --pipeline.threads 4 --drain     # the pipeline alone, to the end\n"
     "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 10\n"
     "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n"
-    "As a service (systemd/sfcrimed.service): HTTP on metrics.listen serves /metrics (Prometheus),\n"
-    "/healthz and /readyz; SIGTERM or SIGINT stops gracefully (the ingest flushed, the pipeline's work\n"
+    "As a service (systemd/sfcrimed.service): HTTP on metrics.listen serves the live page (/), /metrics\n"
+    "(Prometheus), /healthz and /readyz; SIGTERM or SIGINT stops gracefully (the ingest flushed, the pipeline's work\n"
     "committed; 20 s at most), a second one exits at once; SIGHUP reopens log.file; settings change\n"
     "by restart, and a restart resumes where the last run stopped. Exit statuses: 0 done or stopped,\n"
     "1 calls failed to deliver or the stop outlasted 20 s, 65 the calls file is not calls, 69 Kafka or\n"
@@ -100,6 +106,37 @@ void log_config(const Config& config) {
     entry += line;
     log::info("config", entry);
   }
+}
+
+// What the stats and dead-letter topics hold from earlier runs, for the live page to go
+// on from; empty (and said) when they cannot be read.
+StatsTotals published_stats(const Config& config) {
+  const kafka::Settings settings = {{"bootstrap.servers", config.kafka.bootstrap}};
+  constexpr std::chrono::seconds kTimeout{30};
+  StatsTotals totals;
+  try {
+    std::string why;
+    kafka::read_to_end(
+        settings, stats_topic(config),
+        [&](const RdKafka::Message& message) {
+          (void)totals.add({static_cast<const char*>(message.key_pointer()), message.key_len()},
+                           {static_cast<const char*>(message.payload()), message.len()}, why);
+        },
+        kTimeout);
+    totals.set_malformed(kafka::read_to_end(
+        settings, dlq_topic(config), [](const RdKafka::Message&) {}, kTimeout));
+  } catch (const kafka::NoSuchTopic&) {
+    // A first run: nothing published yet.
+  } catch (const std::exception& e) {
+    log::warning("live", std::string("the live page starts from zero: cannot read what earlier runs published (") +
+                             e.what() + ")");
+    return {};
+  }
+  if (totals.calls() > 0) {
+    log::info("live", "the live page goes on from " + std::to_string(totals.calls()) +
+                          " calls counted by earlier runs (the stats topic)");
+  }
+  return totals;
 }
 
 }  // namespace
@@ -180,6 +217,9 @@ int run_service(int argc, const char* const* argv) {
     }
     return {};
   };
+  LiveView live;
+  std::string live_state;  // the latest, as pushed to the page
+  std::shared_ptr<http::EventStream> live_events;
   std::optional<http::Server> http_server;
   if (!config.metrics.listen.empty()) {
     try {
@@ -202,12 +242,28 @@ int run_service(int argc, const char* const* argv) {
       return reason.empty() ? http::Response{200, "text/plain; charset=utf-8", "ready\n"}
                             : http::Response{503, "text/plain; charset=utf-8", "not ready: " + reason + "\n"};
     });
+    // The live page, and its data: the latest state, its stream, and the totals as
+    // `sfcrimed stats --json` prints them.
+    for (const auto& file : live_page_files()) {
+      http_server->route(std::string(file.path), [&file] {
+        return http::Response{200, std::string(file.content_type), std::string(file.body)};
+      });
+    }
+    http_server->route("/api/live", [&] { return http::Response{200, "application/json", live_state + "\n"}; });
+    http_server->route("/api/stats", [&] {
+      PipelineProgress::Mark scratch;
+      const std::uint64_t malformed = pipeline ? pipeline->progress(scratch).malformed : 0;
+      return http::Response{200, "application/json", live.stats_json(malformed) + "\n"};
+    });
+    live_events = http_server->events("/api/events");
     http_server->start();
     const auto endpoint = http_server->endpoint();
-    log::info("metrics", "serving http://" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port()) +
-                             "/metrics, /healthz and /readyz");
+    const std::string address = "http://" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+    log::notice("metrics", "the live page: " + address + "/ (Prometheus: " + address + "/metrics; " + address +
+                               "/healthz, " + address + "/readyz)");
   }
 
+  std::string ready_status;  // once ready: what the service does
   boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   boost::asio::steady_timer stop_limit(io);
   std::stop_source stop;
@@ -322,6 +378,7 @@ int run_service(int argc, const char* const* argv) {
       }
       log::notice("sfcrimed", status);
       systemd::notify_ready(status);
+      ready_status = status;
       return;
     }
     readiness.expires_after(std::chrono::milliseconds(50));
@@ -344,15 +401,51 @@ int run_service(int argc, const char* const* argv) {
     boost::asio::post(io, [&] { on_watchdog({}); });
   }
 
+  // The live page's state, pushed to its open pages each second.
+  boost::asio::steady_timer live_tick(io);
+  PipelineProgress::Mark live_mark;
+  auto ingest_mark = std::make_pair(std::chrono::steady_clock::now(), 0.0);
+  std::function<void(const boost::system::error_code&)> on_live_tick = [&](const boost::system::error_code& error) {
+    if (error) {
+      return;
+    }
+    LiveFigures figures;
+    const std::string not_ready = not_ready_because();
+    figures.status = phase == Phase::ready ? ready_status : not_ready.empty() ? "starting" : "not ready: " + not_ready;
+    if (pipeline) {
+      figures.pipeline = pipeline->progress(live_mark);
+    }
+    figures.ingest = config.ingest.enabled;
+    const auto now = std::chrono::steady_clock::now();
+    const double acked = metrics.ingest.acked.Value();
+    figures.ingested = static_cast<std::uint64_t>(acked);
+    figures.ingest_rate =
+        (acked - ingest_mark.second) / std::max(1e-3, std::chrono::duration<double>(now - ingest_mark.first).count());
+    ingest_mark = {now, acked};
+    live_state = live.live_json(figures);
+    live_events->publish(live_state);
+    live_tick.expires_after(kLiveUpdateInterval);
+    live_tick.async_wait(on_live_tick);
+  };
+  if (http_server) {
+    boost::asio::post(io, [&] { on_live_tick({}); });
+  }
+
   std::jthread pipeline_thread;
   if (pipeline) {
     if (config.drain && !config.ingest.enabled) {
       pipeline->drain_to_current_end();
     }
+    if (http_server) {
+      pipeline->on_committed_stats([&live](const std::vector<StatsEntry>& entries) { live.add(entries); });
+    }
     pipeline_thread = std::jthread([&] {
       int status = 0;
       std::optional<PipelineReport> result;
       try {
+        if (http_server) {
+          live.start_from(published_stats(config));
+        }
         result = pipeline->run(stop.get_token());
       } catch (const std::exception& e) {
         log::error("pipeline", std::string("stopped: ") + e.what() + " (Kafka at " + config.kafka.bootstrap + ")");
@@ -407,6 +500,7 @@ int run_service(int argc, const char* const* argv) {
     http_server->stop();
   }
   watchdog.cancel();
+  live_tick.cancel();
   if (ingest_thread.joinable()) {
     ingest_thread.join();
   }

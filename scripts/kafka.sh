@@ -93,19 +93,6 @@ pid_files() {
   [[ ! -f $data_dir/zookeeper/zookeeper.pid ]] || echo "$data_dir/zookeeper/zookeeper.pid"
 }
 
-# port_user PORT: prints who listens on PORT (nothing when it is free).
-port_user() {
-  local line
-  line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1) || true
-  if [[ -z $line ]] && (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
-    line="an unknown process"
-  fi
-  [[ -z $line ]] && return 0
-  local users
-  users=$(sed -n 's/.*users:((\(.*\)))/\1/p' <<<"$line")
-  echo "${users:-$line}"
-}
-
 require_free_port() {
   local user
   user=$(port_user "$1")
@@ -233,7 +220,7 @@ wait_for_log() {
 start_zookeeper() {
   local dir=$data_dir/zookeeper pid
   LOG_DIR=$dir/logs KAFKA_HEAP_OPTS=${KAFKA_HEAP_OPTS:--Xmx256m} \
-    nohup "$home/bin/zookeeper-server-start.sh" "$dir/zookeeper.properties" >"$dir/console.log" 2>&1 </dev/null &
+    setsid nohup "$home/bin/zookeeper-server-start.sh" "$dir/zookeeper.properties" >"$dir/console.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$dir/zookeeper.pid"
   wait_for_log "$pid" "$dir/logs/server.log" "binding to port|Started AdminServer|ZooKeeper audit is" "ZooKeeper (pid $pid)"
@@ -247,7 +234,7 @@ start_zookeeper() {
 
 start_broker() {
   local node=$1 dir=$data_dir/node-$1 pid
-  LOG_DIR=$dir/logs nohup "$home/bin/kafka-server-start.sh" "$dir/server.properties" >"$dir/console.log" 2>&1 </dev/null &
+  LOG_DIR=$dir/logs setsid nohup "$home/bin/kafka-server-start.sh" "$dir/server.properties" >"$dir/console.log" 2>&1 </dev/null &
   pid=$!
   echo "$pid" >"$dir/kafka.pid"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and builds everything sfcrimed needs on a fresh Debian 12 machine, idempotently:
 #   1. Debian packages: compilers' libraries (librdkafka, simdjson, Boost, prometheus-cpp,
-#      Catch2, ...), Java and Maven;
+#      Catch2, ...), Java, Maven, Node.js and Chromium (the live page's chart library
+#      comes from npm at build time; its test runs in a headless Chromium);
 #   2. the Kafka 4.x (KRaft) and Kafka 3.9.x + ZooKeeper (legacy) jars from Maven Central,
 #      assembled into Kafka homes under .cache/kafka/ with Kafka-style bin/ launchers;
 #   3. the C++ build (CMake preset, default "release").
@@ -49,7 +50,12 @@ debian_packages=(
   clang-format clang-tidy shellcheck                  # scripts/lint.sh
   clang-14 libclang-rt-14-dev                         # scripts/fuzz.sh (libFuzzer)
   prometheus                                          # etc/prometheus: promtool checks, scrape test
+  chromium fonts-liberation                           # the live page's test in a headless browser
 )
+# Node.js and npm: the live page's chart library and the browser test's driver come from
+# npm. Debian's own only where there is none (NodeSource's nodejs carries npm, and
+# conflicts with Debian's npm package).
+command -v npm >/dev/null || debian_packages+=(nodejs npm)
 
 install_debian_packages() {
   local missing=() pkg

@@ -310,7 +310,7 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "pipeline.state_topic", po::value(&config.pipeline.state_topic),
           "compacted topic of the pipeline's recoverable state (empty: <kafka.topic>.state)")(
           "metrics.listen", po::value(&config.metrics.listen)->default_value(defaults.metrics.listen),
-          "address:port of the Prometheus /metrics endpoint; empty: none")(
+          "address:port of the HTTP endpoint: the live page (/), /metrics, /healthz, /readyz; empty: none")(
           "log.level", po::value(&log_level)->default_value(log_level), "error, warning, notice, info or debug")(
           "log.file", po::value(&config.log_file),
           "append log lines to this file, reopened on SIGHUP (for logrotate); empty: stderr");

@@ -1,30 +1,125 @@
 #include "sfcrimed/http_server.hpp"
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 #include <chrono>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 
 namespace sfcrimed::http {
-namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
+namespace detail {
+
+struct Routes {
+  std::map<std::string, Handler, std::less<>> handlers;
+  std::map<std::string, std::shared_ptr<EventStream>, std::less<>> events;
+};
+
+// One client of an event stream. The answer has no length and ends when the connection
+// does (HTTP/1.1 allows it; EventSource reconnects by itself). The client sends nothing
+// more, so a read kept pending tells when it leaves.
+class EventClient : public std::enable_shared_from_this<EventClient> {
+ public:
+  explicit EventClient(beast::tcp_stream stream) : stream_(std::move(stream)) {}
+
+  // Makes the connection `stream` a client of `events`.
+  static void join(EventStream& events, beast::tcp_stream stream) {
+    auto client = std::make_shared<EventClient>(std::move(stream));
+    events.clients_.push_back(client);
+    client->start(events.latest_);
+  }
+
+  void start(const std::string& first_event) {
+    stream_.expires_never();  // the idle timeout of requests does not apply
+    watch();
+    // A reconnect after 2 s when the connection drops (the daemon restarting, say).
+    send(
+        "HTTP/1.1 200 OK\r\nServer: sfcrimed\r\nContent-Type: text/event-stream\r\nCache-Control: no-store\r\n"
+        "Connection: close\r\n\r\nretry: 2000\n\n" +
+        first_event);
+  }
+
+  // At most one write in flight and one waiting: a newer event replaces the waiting one.
+  void send(std::string event) {
+    if (closed_) {
+      return;
+    }
+    if (writing_) {
+      waiting_ = std::move(event);
+      return;
+    }
+    in_flight_ = std::move(event);
+    writing_ = true;
+    // A client that takes nothing for this long is dropped (the read is pending, so this
+    // times the write alone).
+    stream_.expires_after(std::chrono::seconds(10));
+    asio::async_write(stream_, asio::buffer(in_flight_),
+                      [self = shared_from_this()](beast::error_code error, std::size_t) {
+                        self->writing_ = false;
+                        if (error) {
+                          self->close();
+                        } else if (self->waiting_) {
+                          self->send(*std::exchange(self->waiting_, std::nullopt));
+                        }
+                      });
+  }
+
+  void close() {
+    if (std::exchange(closed_, true)) {
+      return;
+    }
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.close();
+  }
+
+  [[nodiscard]] bool closed() const { return closed_; }
+
+ private:
+  void watch() {
+    stream_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](beast::error_code error, std::size_t) {
+      if (error) {
+        self->close();
+      } else {
+        self->watch();
+      }
+    });
+  }
+
+  beast::tcp_stream stream_;
+  std::string in_flight_;
+  std::optional<std::string> waiting_;
+  bool writing_ = false;
+  bool closed_ = false;
+  std::array<char, 512> sink_{};
+};
+
+}  // namespace detail
+
+namespace {
+
 // A client that sends nothing for this long is dropped (Prometheus keeps its connection
 // open between scrapes and reconnects when it must).
 constexpr std::chrono::seconds kIdleTimeout{60};
+// Each browser tab holds one event stream; more than this is not a page being watched.
+constexpr std::size_t kMaxEventClients = 32;
 
 // One connection: read a request, answer it, and again while the client keeps it alive.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<const std::map<std::string, Handler, std::less<>>> routes)
+  Session(tcp::socket socket, std::shared_ptr<const detail::Routes> routes)
       : stream_(std::move(socket)), routes_(std::move(routes)) {}
 
   void read() {
@@ -53,7 +148,14 @@ class Session : public std::enable_shared_from_this<Session> {
     if (request.method() != beast::http::verb::get && request.method() != beast::http::verb::head) {
       reply = {405, "text/plain; charset=utf-8", "only GET and HEAD are served here\n"};
       response.set(beast::http::field::allow, "GET, HEAD");
-    } else if (const auto route = routes_->find(path); route != routes_->end()) {
+    } else if (const auto stream = routes_->events.find(path);
+               stream != routes_->events.end() && request.method() == beast::http::verb::get) {
+      if (stream->second->clients() < kMaxEventClients) {
+        detail::EventClient::join(*stream->second, std::move(stream_));
+        return;  // the connection is the event stream's now
+      }
+      reply = {503, "text/plain; charset=utf-8", "too many clients of " + std::string(path) + "; try later\n"};
+    } else if (const auto route = routes_->handlers.find(path); route != routes_->handlers.end()) {
       try {
         reply = route->second();
       } catch (const std::exception& e) {
@@ -61,7 +163,10 @@ class Session : public std::enable_shared_from_this<Session> {
       }
     } else {
       reply = {404, "text/plain; charset=utf-8", "not found; the paths served here are:"};
-      for (const auto& [known, handler] : *routes_) {
+      for (const auto& [known, handler] : routes_->handlers) {
+        reply.body += " " + known;
+      }
+      for (const auto& [known, events] : routes_->events) {
         reply.body += " " + known;
       }
       reply.body += "\n";
@@ -91,7 +196,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   beast::http::request<beast::http::string_body> request_;  // a body, if any, is ignored
   beast::http::response<beast::http::string_body> response_;
-  std::shared_ptr<const std::map<std::string, Handler, std::less<>>> routes_;
+  std::shared_ptr<const detail::Routes> routes_;
 };
 
 }  // namespace
@@ -131,7 +236,7 @@ tcp::endpoint parse_listen_address(const std::string& listen) {
 }
 
 Server::Server(asio::io_context& io, const std::string& listen)
-    : acceptor_(io), accept_retry_(io), routes_(std::make_shared<Routes>()) {
+    : acceptor_(io), accept_retry_(io), routes_(std::make_shared<detail::Routes>()) {
   tcp::endpoint endpoint;
   try {
     endpoint = parse_listen_address(listen);
@@ -157,7 +262,39 @@ Server::Server(asio::io_context& io, const std::string& listen)
 
 Server::~Server() = default;
 
-void Server::route(const std::string& path, Handler handler) { (*routes_)[path] = std::move(handler); }
+void Server::route(const std::string& path, Handler handler) { routes_->handlers[path] = std::move(handler); }
+
+std::shared_ptr<EventStream> Server::events(const std::string& path) {
+  auto& stream = routes_->events[path];
+  stream = std::make_shared<EventStream>();
+  return stream;
+}
+
+void EventStream::publish(const std::string& data) {
+  latest_ = "data: " + data + "\n\n";
+  for (const auto& weak : clients_) {
+    if (const auto client = weak.lock()) {
+      client->send(latest_);
+    }
+  }
+}
+
+std::size_t EventStream::clients() {
+  std::erase_if(clients_, [](const std::weak_ptr<detail::EventClient>& weak) {
+    const auto client = weak.lock();
+    return !client || client->closed();
+  });
+  return clients_.size();
+}
+
+void EventStream::close_all() {
+  for (const auto& weak : clients_) {
+    if (const auto client = weak.lock()) {
+      client->close();
+    }
+  }
+  clients_.clear();
+}
 
 void Server::start() { accept(); }
 
@@ -165,6 +302,9 @@ void Server::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
   accept_retry_.cancel();
+  for (const auto& [path, stream] : routes_->events) {
+    stream->close_all();
+  }
 }
 
 tcp::endpoint Server::endpoint() const {

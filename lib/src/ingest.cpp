@@ -342,6 +342,11 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
       }
       if (due > Clock::now()) {
         producer.poll(std::chrono::milliseconds(0));
+        // A paced replay may take minutes for 1,024 calls: the counters follow it anyway.
+        if (Clock::now() - last_sync > std::chrono::milliseconds(250)) {
+          sync.update();
+          last_sync = Clock::now();
+        }
         sleep_until(due, stop);
       }
       if (stop.stop_requested()) {

@@ -98,6 +98,24 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
 
 }  // namespace
 
+std::optional<double> bucket_quantile(const prometheus::ClientMetric::Histogram& histogram,
+                                      const std::vector<std::uint64_t>& before, double q) {
+  const auto since = [&](std::size_t i) {
+    const std::uint64_t was = i < before.size() ? before[i] : 0;
+    return histogram.bucket[i].cumulative_count - was;
+  };
+  if (histogram.bucket.empty() || since(histogram.bucket.size() - 1) == 0) {
+    return std::nullopt;
+  }
+  const auto total = static_cast<double>(since(histogram.bucket.size() - 1));
+  for (std::size_t i = 0; i < histogram.bucket.size(); ++i) {
+    if (static_cast<double>(since(i)) >= q * total) {
+      return histogram.bucket[i].upper_bound;
+    }
+  }
+  return histogram.bucket.back().upper_bound;
+}
+
 prometheus::Histogram::BucketBoundaries latency_buckets() {
   prometheus::Histogram::BucketBoundaries bounds;
   double bound = 0.0005;

@@ -174,10 +174,8 @@ class PipelineShared {
   std::mutex progress_mutex;
   std::map<std::int32_t, std::pair<std::int64_t, std::int64_t>> partition_offsets;  // end, position
   std::map<std::int32_t, std::size_t> partition_open_windows;
-  Clock::time_point last_progress = Clock::now();
-  double last_consumed = 0;
-  std::int64_t last_end_sum = -1;
-  std::vector<std::uint64_t> last_latency;
+  PipelineProgress::Mark progress_line_mark;  // progress_line()'s
+  Pipeline::StatsListener stats_listener;     // set before run()
 
   // The first fatal error of any thread stops them all.
   std::stop_source failed;
@@ -219,6 +217,7 @@ class Worker final : public RdKafka::RebalanceCb {
   void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
   void forget_transaction() {
     final_entries_.clear();
+    committed_entries_.clear();
     emitted_windows_.clear();
     stats_messages_ = 0;
     records_in_transaction_ = 0;
@@ -239,6 +238,7 @@ class Worker final : public RdKafka::RebalanceCb {
   std::uint64_t records_in_transaction_ = 0;
   // What the open transaction has emitted, told once it commits.
   std::map<std::int32_t, std::vector<StatsEntry>> final_entries_;
+  std::vector<StatsEntry> committed_entries_;  // every entry, when a listener wants them
   std::set<WallSeconds> emitted_windows_;
   std::uint64_t stats_messages_ = 0;
   std::exception_ptr callback_error_;  // from rebalance_cb, rethrown after consume()
@@ -461,6 +461,9 @@ void Worker::emit(std::int32_t partition, PartitionWindows& state, OpenWindows o
       final_entries_[partition].push_back(entry);
     }
   }
+  if (shared_.stats_listener) {
+    committed_entries_.insert(committed_entries_.end(), entries.begin(), entries.end());
+  }
   stats_messages_ += entries.size();
 }
 
@@ -507,6 +510,9 @@ void Worker::transact(OpenWindows open) {
   {
     const std::lock_guard lock(shared_.windows_mutex);
     shared_.windows_emitted.insert(emitted_windows_.begin(), emitted_windows_.end());
+  }
+  if (shared_.stats_listener && !committed_entries_.empty()) {
+    shared_.stats_listener(committed_entries_);
   }
   metrics.windows_closed.Increment(static_cast<double>(closed_windows.size()));
   metrics.stats_messages.Increment(static_cast<double>(stats_messages_));
@@ -727,59 +733,55 @@ void Pipeline::drain_to_current_end() {
   }
 }
 
-std::string Pipeline::progress_line() {
+PipelineProgress Pipeline::progress(PipelineProgress::Mark& since) const {
   detail::PipelineShared& shared = *shared_;
   const auto now = Clock::now();
-  const double seconds = std::max(1e-3, std::chrono::duration<double>(now - shared.last_progress).count());
+  const double seconds = std::max(1e-3, std::chrono::duration<double>(now - since.time).count());
+  PipelineProgress progress;
   const double consumed = shared.metrics.pipeline.consumed.Value();
   std::int64_t end_sum = 0;
-  std::int64_t lag = 0;
-  std::size_t open_windows = 0;
   {
     const std::lock_guard lock(shared.progress_mutex);
     for (const auto& [partition, offsets] : shared.partition_offsets) {
       end_sum += offsets.first;
-      lag += offsets.first - offsets.second;
+      progress.lag += offsets.first - offsets.second;
     }
     for (const auto& [partition, open] : shared.partition_open_windows) {
-      open_windows += open;
+      progress.open_windows += open;
     }
   }
-  // p99 from the latency histogram's buckets since the last line: the bound of the
-  // bucket where the 99th percentile falls.
   const auto histogram = shared.metrics.pipeline.latency.Collect().histogram;
   std::vector<std::uint64_t> cumulative;
   for (const auto& bucket : histogram.bucket) {
     cumulative.push_back(bucket.cumulative_count);
   }
-  std::string p99 = "-";
-  if (shared.last_latency.size() != cumulative.size()) {
-    shared.last_latency.assign(cumulative.size(), 0);  // the first line: since the start
-  }
-  if (!cumulative.empty()) {
-    const std::uint64_t total = cumulative.back() - shared.last_latency.back();
-    for (std::size_t i = 0; i < cumulative.size() && total > 0; ++i) {
-      if (static_cast<double>(cumulative[i] - shared.last_latency[i]) >= 0.99 * static_cast<double>(total)) {
-        const double bound = histogram.bucket[i].upper_bound;
-        p99 = std::isinf(bound) ? "> " + format("%.1f", shared.latency_bounds.back()) + " s"
-                                : "<= " + format("%.4f", bound) + " s";
-        break;
-      }
-    }
-  }
-  const double input = shared.last_end_sum < 0 ? 0 : static_cast<double>(end_sum - shared.last_end_sum) / seconds;
-  std::string line = "input " + format("%.1f", std::max(0.0, input)) + " rows/s, processed " +
-                     format("%.1f", (consumed - shared.last_consumed) / seconds) + " rows/s, lag " +
-                     std::to_string(lag) + " records, p99 latency " + p99 + ", open windows " +
-                     std::to_string(open_windows) + "; totals: " + format("%.0f", consumed) + " consumed, " +
-                     std::to_string(shared.malformed.load()) + " malformed, " +
-                     std::to_string(shared.duplicates.load()) + " duplicate, " + std::to_string(shared.late.load()) +
-                     " late";
-  shared.last_progress = now;
-  shared.last_consumed = consumed;
-  shared.last_end_sum = end_sum;
-  shared.last_latency = std::move(cumulative);
-  return line;
+  progress.latency_p50 = bucket_quantile(histogram, since.latency, 0.5);
+  progress.latency_p99 = bucket_quantile(histogram, since.latency, 0.99);
+  progress.input_rate = since.end_sum < 0 ? 0 : std::max(0.0, static_cast<double>(end_sum - since.end_sum) / seconds);
+  progress.processed_rate = (consumed - since.consumed) / seconds;
+  progress.consumed = static_cast<std::uint64_t>(consumed);
+  progress.malformed = shared.malformed.load();
+  progress.duplicates = shared.duplicates.load();
+  progress.late = shared.late.load();
+  since = {now, consumed, end_sum, std::move(cumulative)};
+  return progress;
 }
+
+std::string Pipeline::progress_line() {
+  const auto progress = this->progress(shared_->progress_line_mark);
+  std::string p99 = "-";
+  if (progress.latency_p99) {
+    p99 = std::isinf(*progress.latency_p99) ? "> " + format("%.1f", shared_->latency_bounds.back()) + " s"
+                                            : "<= " + format("%.4f", *progress.latency_p99) + " s";
+  }
+  return "input " + format("%.1f", progress.input_rate) + " rows/s, processed " +
+         format("%.1f", progress.processed_rate) + " rows/s, lag " + std::to_string(progress.lag) +
+         " records, p99 latency " + p99 + ", open windows " + std::to_string(progress.open_windows) +
+         "; totals: " + std::to_string(progress.consumed) + " consumed, " + std::to_string(progress.malformed) +
+         " malformed, " + std::to_string(progress.duplicates) + " duplicate, " + std::to_string(progress.late) +
+         " late";
+}
+
+void Pipeline::on_committed_stats(StatsListener listener) { shared_->stats_listener = std::move(listener); }
 
 }  // namespace sfcrimed

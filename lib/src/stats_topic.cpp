@@ -144,23 +144,6 @@ std::string left_aligned(std::string_view text, std::size_t width) {
 // A count column wide enough for `largest` and for its heading.
 std::size_t count_width(std::uint64_t largest) { return std::max<std::size_t>(5, std::to_string(largest).size()); }
 
-// The names of `counts`, largest count first and ties by name; at most `top` (0: all).
-template <typename Map, typename CountOf>
-std::vector<typename Map::const_iterator> largest_first(const Map& counts, std::size_t top, CountOf count_of) {
-  std::vector<typename Map::const_iterator> order;
-  order.reserve(counts.size());
-  for (auto it = counts.begin(); it != counts.end(); ++it) {
-    order.push_back(it);
-  }
-  // The map is in name order already, so a stable sort by count keeps ties by name.
-  std::stable_sort(order.begin(), order.end(),
-                   [&](const auto& a, const auto& b) { return count_of(a->second) > count_of(b->second); });
-  if (top != 0 && order.size() > top) {
-    order.resize(top);
-  }
-  return order;
-}
-
 }  // namespace
 
 std::string_view metric_name(StatsMetric metric) {
@@ -269,85 +252,78 @@ bool StatsTotals::add(std::string_view key, std::string_view value, std::string&
   // Whatever this message says, it is now the key's latest word: a value that is no entry
   // removes the earlier one too, as compaction eventually will, so that the totals do not
   // depend on whether the broker has compacted yet.
-  const auto forget = [&] {
-    if (const auto found = latest_.find(key); found != latest_.end()) {
-      latest_.erase(found);
-    }
-  };
   if (value.empty()) {
-    forget();  // a tombstone
+    forget(key);  // a tombstone
     return true;
   }
   auto entry = parse_stats_value(value, why);
   if (!entry) {
-    forget();
+    forget(key);
     return false;
   }
   // Keys are what compaction keeps one of: two keys for the same share would count it twice.
   if (auto expected = stats_key(*entry); key != expected) {
     why = "the key " + printable(key) + " is not the value's key " + expected;
-    forget();
+    forget(key);
     return false;
   }
-  if (const auto found = latest_.find(key); found != latest_.end()) {
-    found->second = std::move(*entry);
-  } else {
-    latest_.emplace(std::string(key), std::move(*entry));
-  }
+  add(*entry);
   return true;
 }
 
-std::uint64_t StatsTotals::calls() const {
-  std::uint64_t total = 0;
-  for (const auto& [key, entry] : latest_) {
-    if (entry.metric == StatsMetric::crime_type) {
-      total += entry.count;
-    }
+void StatsTotals::add(const StatsEntry& entry) {
+  std::string key = stats_key(entry);
+  if (const auto found = latest_.find(key); found != latest_.end()) {
+    count(found->second, -1);
+    found->second = entry;
+  } else {
+    latest_.emplace(std::move(key), entry);
   }
-  return total;
+  count(entry, +1);
 }
 
-std::map<std::string, std::uint64_t> StatsTotals::crime_types() const {
-  std::map<std::string, std::uint64_t> totals;
-  for (const auto& [key, entry] : latest_) {
-    if (entry.metric == StatsMetric::crime_type) {
-      totals[entry.name] += entry.count;
-    }
+void StatsTotals::forget(std::string_view key) {
+  if (const auto found = latest_.find(key); found != latest_.end()) {
+    count(found->second, -1);
+    latest_.erase(found);
   }
-  return totals;
 }
 
-std::map<std::string, StatsTotals::Disposition> StatsTotals::dispositions() const {
-  std::map<std::string, Disposition> totals;
-  for (const auto& [key, entry] : latest_) {
-    if (entry.metric == StatsMetric::disposition) {
-      auto& total = totals[entry.name];
-      total.count += entry.count;
-      if (!total.description) {
-        total.description = entry.description;
-      }
+void StatsTotals::count(const StatsEntry& entry, int sign) {
+  // Adds `entry.count` to `total`, or takes it back; a sum back at zero is dropped, so a
+  // name whose every share is gone is gone (a zero count never comes from the pipeline).
+  const auto apply = [&](auto& totals, auto found, auto&& total_of) {
+    auto& total = total_of(found->second);
+    total = sign > 0 ? total + entry.count : total - entry.count;
+    if (total == 0) {
+      totals.erase(found);
     }
+  };
+  const auto itself = [](std::uint64_t& total) -> std::uint64_t& { return total; };
+  if (entry.metric == StatsMetric::disposition) {
+    auto found = dispositions_.try_emplace(entry.name).first;
+    if (!found->second.description) {
+      found->second.description = entry.description;
+    }
+    apply(dispositions_, found, [](Disposition& d) -> std::uint64_t& { return d.count; });
+    return;
   }
-  return totals;
+  calls_ = sign > 0 ? calls_ + entry.count : calls_ - entry.count;
+  apply(crime_types_, crime_types_.try_emplace(entry.name).first, itself);
+  auto window = windows_.try_emplace(entry.window_start).first;
+  window->second.end = entry.window_end;
+  apply(window->second.crime_types, window->second.crime_types.try_emplace(entry.name).first, itself);
+  apply(windows_, window, [](Window& w) -> std::uint64_t& { return w.calls; });
 }
 
 std::vector<StatsTotals::WindowCount> StatsTotals::windows() const {
-  std::map<std::pair<WallSeconds, std::string>, WindowCount> by_window;
-  for (const auto& [key, entry] : latest_) {
-    if (entry.metric == StatsMetric::crime_type) {
-      auto& window = by_window[{entry.window_start, entry.name}];
-      window.start = entry.window_start;
-      window.end = entry.window_end;
-      window.crime_type = entry.name;
-      window.count += entry.count;
+  std::vector<WindowCount> rows;
+  for (const auto& [start, window] : windows_) {
+    for (const auto& [crime_type, count] : window.crime_types) {
+      rows.push_back({start, window.end, crime_type, count});
     }
   }
-  std::vector<WindowCount> windows;
-  windows.reserve(by_window.size());
-  for (auto& [start_and_name, window] : by_window) {
-    windows.push_back(std::move(window));
-  }
-  return windows;
+  return rows;
 }
 
 std::string StatsTotals::to_json(bool with_windows) const {
@@ -395,24 +371,9 @@ std::string StatsTotals::to_json(bool with_windows) const {
 }
 
 std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
-  const auto types = crime_types();
-  const auto codes = dispositions();
-  const auto by_type_in_window = windows();
-  // windows() is in start order: one run of rows per window.
-  struct Window {
-    WallSeconds start = 0;
-    WallSeconds end = 0;
-    std::uint64_t calls = 0;
-    std::map<std::string, std::uint64_t> crime_types;
-  };
-  std::vector<Window> by_window;
-  for (const auto& row : by_type_in_window) {
-    if (by_window.empty() || by_window.back().start != row.start) {
-      by_window.push_back({row.start, row.end, 0, {}});
-    }
-    by_window.back().calls += row.count;
-    by_window.back().crime_types.emplace(row.crime_type, row.count);
-  }
+  const auto& types = crime_types_;
+  const auto& codes = dispositions_;
+  const auto& by_window = windows_;
 
   std::string out = "calls " + std::to_string(calls()) + ", malformed " + std::to_string(malformed_) + ", windows " +
                     std::to_string(by_window.size()) + ", crime types " + std::to_string(types.size()) +
@@ -456,14 +417,14 @@ std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
     // One line per window: its calls and its three largest crime types, which is what one
     // reads a window for; --json has the full breakdown.
     std::uint64_t busiest = 0;
-    for (const auto& window : by_window) {
+    for (const auto& [start, window] : by_window) {
       busiest = std::max(busiest, window.calls);
     }
     const std::size_t calls_width = count_width(busiest);
     out += "\nWindows (" + std::to_string(by_window.size()) + ")\n";
     out += left_aligned("start", 16) + "  " + left_aligned("end", 16) + "  " + right_aligned("calls", calls_width) +
            "  largest crime types\n";
-    for (const auto& window : by_window) {
+    for (const auto& [start, window] : by_window) {
       std::string largest;
       for (const auto& row : largest_first(window.crime_types, 3, [](std::uint64_t count) { return count; })) {
         largest += (largest.empty() ? "" : ", ") + row->first + " " + std::to_string(row->second);
@@ -471,7 +432,7 @@ std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
       if (window.crime_types.size() > 3) {
         largest += ", ...";
       }
-      out += short_time(window.start) + "  " + short_time(window.end) + "  " +
+      out += short_time(start) + "  " + short_time(window.end) + "  " +
              right_aligned(std::to_string(window.calls), calls_width) + "  " + largest + "\n";
     }
   }

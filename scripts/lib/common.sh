@@ -54,3 +54,16 @@ require_java() {
   [[ -n $major ]] || die "Java not found ('$(java_bin)'); install OpenJDK $SFCRIMED_MIN_JAVA or newer (apt-get install openjdk-17-jre-headless) or set JAVA_HOME"
   ((major >= SFCRIMED_MIN_JAVA)) || die "Java $major at '$(java_bin)' is too old: Kafka $(kafka_version kraft) needs Java $SFCRIMED_MIN_JAVA or newer; install openjdk-17-jre-headless or point JAVA_HOME at a newer JDK"
 }
+
+# port_user PORT: prints who listens on PORT (nothing when it is free).
+port_user() {
+  local line
+  line=$(ss -Hltnp "sport = :$1" 2>/dev/null | head -n 1) || true
+  if [[ -z $line ]] && (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+    line="an unknown process"
+  fi
+  [[ -z $line ]] && return 0
+  local users
+  users=$(sed -n 's/.*users:((\(.*\)))/\1/p' <<<"$line")
+  echo "${users:-$line}"
+}

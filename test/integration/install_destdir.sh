@@ -22,6 +22,7 @@ usr/bin/sfcrimed
 usr/share/doc/sfcrimed/README.md
 $(cd "$ROOT" && for doc in docs/*.md; do echo "usr/share/doc/sfcrimed/$doc"; done)
 usr/share/doc/sfcrimed/systemd/README.md
+usr/share/doc/sfcrimed/third-party/uPlot.LICENSE
 usr/share/sfcrimed/radio_codes.json
 $(cd "$ROOT/etc" && if [[ -d prometheus ]]; then find prometheus -type f | sed 's|^|usr/share/sfcrimed/|'; fi)"
 expected=$(sed '/^$/d' <<<"$expected" | sort)

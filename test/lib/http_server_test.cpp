@@ -2,8 +2,10 @@
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <catch2/catch.hpp>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -35,6 +37,7 @@ class RunningServer {
     server_.route("/hello", [] { return Response{200, "text/plain", "hi\n"}; });
     server_.route("/down", [] { return Response{503, "text/plain", "not ready: starting\n"}; });
     server_.route("/throws", []() -> Response { throw std::runtime_error("broken handler"); });
+    events_ = server_.events("/events");
     server_.start();
     thread_ = std::thread([this] { io_.run(); });
   }
@@ -52,10 +55,63 @@ class RunningServer {
 
   [[nodiscard]] tcp::endpoint endpoint() const { return server_.endpoint(); }
 
+  // Runs `work` on the server's loop, where the event stream lives, and returns its result.
+  template <typename Work>
+  auto on_loop(Work work) {
+    std::packaged_task<decltype(work())()> task(std::move(work));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+  void publish(const std::string& data) {
+    on_loop([&] {
+      events_->publish(data);
+      return 0;
+    });
+  }
+  std::size_t event_clients() {
+    return on_loop([&] { return events_->clients(); });
+  }
+  void stop() {
+    on_loop([&] {
+      server_.stop();
+      return 0;
+    });
+  }
+
  private:
   boost::asio::io_context io_;
   Server server_;
+  std::shared_ptr<sfcrimed::http::EventStream> events_;
   std::thread thread_;
+};
+
+// A client of an event stream: reads the stream as it comes.
+class EventReader {
+ public:
+  explicit EventReader(const tcp::endpoint& endpoint) : socket_(io_) {
+    socket_.connect(endpoint);
+    boost::asio::write(socket_, boost::asio::buffer(std::string("GET /events HTTP/1.1\r\nHost: test\r\n\r\n")));
+  }
+  // Everything up to and including the next blank line ("\r\n\r\n" for the header).
+  std::string next(const std::string& end = "\n\n") {
+    const std::size_t size = boost::asio::read_until(socket_, boost::asio::dynamic_buffer(buffer_), end);
+    std::string part = buffer_.substr(0, size);
+    buffer_.erase(0, size);
+    return part;
+  }
+  // Reads to the end; true when the server closed the connection.
+  bool closed_by_server() {
+    boost::system::error_code error;
+    boost::asio::read(socket_, boost::asio::dynamic_buffer(buffer_), error);
+    return error == boost::asio::error::eof;
+  }
+  void close() { socket_.close(); }
+
+ private:
+  boost::asio::io_context io_;
+  tcp::socket socket_;
+  std::string buffer_;
 };
 
 }  // namespace
@@ -112,9 +168,43 @@ TEST_CASE("HEAD, other methods, unknown paths and failing handlers", "[http]") {
   CHECK_THAT(post, Catch::Contains("Allow: GET, HEAD\r\n"));
   const std::string missing = exchange(server.endpoint(), "GET /nope HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   CHECK_THAT(missing, Catch::StartsWith("HTTP/1.1 404 Not Found\r\n"));
-  CHECK_THAT(missing, Catch::EndsWith("the paths served here are: /down /hello /throws\n"));
+  CHECK_THAT(missing, Catch::EndsWith("the paths served here are: /down /hello /throws /events\n"));
   const std::string failing =
       exchange(server.endpoint(), "GET /throws HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
   CHECK_THAT(failing, Catch::StartsWith("HTTP/1.1 500 Internal Server Error\r\n"));
   CHECK_THAT(failing, Catch::EndsWith("error: broken handler\n"));
+}
+
+TEST_CASE("an event stream sends each client every event, the latest first, until it leaves", "[http]") {
+  RunningServer server;
+  EventReader first(server.endpoint());
+  const std::string header = first.next("\r\n\r\n");
+  CHECK_THAT(header, Catch::StartsWith("HTTP/1.1 200 OK\r\n") && Catch::Contains("Content-Type: text/event-stream") &&
+                         Catch::Contains("Cache-Control: no-store"));
+  CHECK(first.next() == "retry: 2000\n\n");  // how soon EventSource reconnects
+  CHECK(server.event_clients() == 1);
+
+  server.publish(R"({"calls":1})");
+  CHECK(first.next() == "data: {\"calls\":1}\n\n");
+  server.publish(R"({"calls":2})");
+  CHECK(first.next() == "data: {\"calls\":2}\n\n");
+
+  // A client that comes later gets the latest state at once.
+  EventReader second(server.endpoint());
+  CHECK_THAT(second.next("\r\n\r\n"), Catch::Contains("text/event-stream"));
+  CHECK(second.next() == "retry: 2000\n\n");
+  CHECK(second.next() == "data: {\"calls\":2}\n\n");
+
+  // The first leaves: the server notices (its pending read ends) and forgets it.
+  first.close();
+  for (int i = 0; i < 200 && server.event_clients() != 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(server.event_clients() == 1);
+  server.publish(R"({"calls":3})");
+  CHECK(second.next() == "data: {\"calls\":3}\n\n");
+
+  // Stopping the server ends the stream.
+  server.stop();
+  CHECK(second.closed_by_server());
 }

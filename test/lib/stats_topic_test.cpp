@@ -1,6 +1,7 @@
 #include "sfcrimed/stats_topic.hpp"
 
 #include <catch2/catch.hpp>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -10,6 +11,8 @@ using sfcrimed::StatsMetric;
 using sfcrimed::StatsTotals;
 
 namespace {
+
+using Counts = std::map<std::string, std::uint64_t, std::less<>>;
 
 constexpr sfcrimed::WallSeconds kNine = 1538470800;  // 2018-10-02T09:00:00
 constexpr sfcrimed::WallSeconds kHour = 3600;
@@ -169,7 +172,7 @@ TEST_CASE("a later message with the same key replaces the earlier one", "[stats_
   add(totals, crime_type("Traffic Stop", 0, 9));
   add(totals, crime_type("Traffic Stop", 0, 7));  // counts are the share's truth, not increments
   CHECK(totals.calls() == 7);
-  CHECK(totals.crime_types() == std::map<std::string, std::uint64_t>{{"Traffic Stop", 7}});
+  CHECK(totals.crime_types() == Counts{{"Traffic Stop", 7}});
 }
 
 TEST_CASE("a tombstone removes its key, and a value that is no entry replaces it too", "[stats_topic]") {
@@ -209,7 +212,7 @@ TEST_CASE("counts are summed over partitions and windows", "[stats_topic]") {
   add(totals, disposition("HAN", "Handled", 1, 2, kNine + kHour));
   add(totals, disposition("Not recorded", std::nullopt, 2, 9));
   CHECK(totals.calls() == 22);
-  CHECK(totals.crime_types() == std::map<std::string, std::uint64_t>{{"Passing Call", 3}, {"Traffic Stop", 19}});
+  CHECK(totals.crime_types() == Counts{{"Passing Call", 3}, {"Traffic Stop", 19}});
   const auto dispositions = totals.dispositions();
   REQUIRE(dispositions.size() == 2);
   CHECK(dispositions.at("HAN").count == 13);
@@ -227,6 +230,39 @@ TEST_CASE("counts are summed over partitions and windows", "[stats_topic]") {
   CHECK(windows[1].count == 9);
   CHECK(windows[2].start == kNine + kHour);
   CHECK(windows[2].count == 10);
+}
+
+TEST_CASE("the sums follow every replacement, and a window whose shares are all gone is gone", "[stats_topic]") {
+  StatsTotals totals;
+  totals.add(crime_type("Traffic Stop", 0, 4));  // as the pipeline hands its entries over
+  totals.add(crime_type("Traffic Stop", 1, 5));
+  totals.add(crime_type("Passing Call", 0, 2, kNine + kHour));
+  totals.add(crime_type("Traffic Stop", 0, 6));  // the share grew: 6 + 5, not 4 + 5 + 6
+  REQUIRE(totals.by_window().size() == 2);
+  CHECK(totals.by_window().at(kNine).calls == 11);
+  CHECK(totals.by_window().at(kNine).end == kNine + kHour);
+  CHECK(totals.by_window().at(kNine).crime_types == Counts{{"Traffic Stop", 11}});
+  CHECK(totals.calls() == 13);
+
+  std::string why;
+  CHECK(totals.add(sfcrimed::stats_key(crime_type("Passing Call", 0, 2, kNine + kHour)), "", why));
+  CHECK(totals.by_window().size() == 1);
+  CHECK_FALSE(totals.crime_types().contains("Passing Call"));
+  CHECK(totals.calls() == 11);
+  // Entries added either way meet in the same sums.
+  add(totals, crime_type("Traffic Stop", 1, 1));
+  CHECK(totals.crime_types() == Counts{{"Traffic Stop", 7}});
+  CHECK(totals.by_window().at(kNine).calls == 7);
+}
+
+TEST_CASE("largest_first orders by count, ties by name, and keeps the top", "[stats_topic]") {
+  const Counts counts = {{"b", 3}, {"a", 3}, {"c", 9}, {"d", 1}};
+  const auto rows = sfcrimed::largest_first(counts, 3, [](std::uint64_t count) { return count; });
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0]->first == "c");
+  CHECK(rows[1]->first == "a");
+  CHECK(rows[2]->first == "b");
+  CHECK(sfcrimed::largest_first(counts, 0, [](std::uint64_t count) { return count; }).size() == 4);
 }
 
 TEST_CASE("counts near the 64-bit limit are summed exactly", "[stats_topic]") {

@@ -9,7 +9,9 @@
 #include <prometheus/registry.h>
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "sfcrimed/kafka_settings.hpp"
 
@@ -49,6 +51,12 @@ struct PipelineMetrics {
 // The latency histogram's bucket bounds, in seconds: 0.5 ms to about 12 s, each 1.5 times
 // the one before (the benchmarks read quantiles from these too).
 prometheus::Histogram::BucketBoundaries latency_buckets();
+
+// The q-quantile (0.5, 0.99) of what `histogram` observed since its cumulative bucket
+// counts were `before` (empty: since the start): the upper bound of the bucket it falls
+// in, infinity past the last bound; nothing when nothing was observed since.
+std::optional<double> bucket_quantile(const prometheus::ClientMetric::Histogram& histogram,
+                                      const std::vector<std::uint64_t>& before, double q);
 
 class Metrics {
  public:

@@ -9,14 +9,19 @@
 // committed snapshots. docs/pipeline.md tells the whole design.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "sfcrimed/config.hpp"
 #include "sfcrimed/metrics.hpp"
 #include "sfcrimed/radio_codes.hpp"
+#include "sfcrimed/stats_topic.hpp"
 
 namespace sfcrimed {
 
@@ -36,6 +41,32 @@ struct PipelineReport {
   [[nodiscard]] double rate() const { return seconds > 0 ? static_cast<double>(consumed) / seconds : 0; }
   // The "pipeline" part of the --drain summary line: {"consumed":...,"rate":...}
   [[nodiscard]] std::string to_json() const;
+};
+
+// The pipeline's progress since an earlier reading, the figures of Spark's progress
+// reports and more: progress_line() logs it, the live page shows it.
+struct PipelineProgress {
+  double input_rate = 0;      // records/s arriving in the calls topic (its end offsets)
+  double processed_rate = 0;  // records/s consumed
+  std::int64_t lag = 0;       // records behind the end offsets, over all partitions
+  // End-to-end latency quantiles, seconds: the upper bound of the histogram bucket they
+  // fall in (infinity beyond the last); nothing when no call was applied since.
+  std::optional<double> latency_p50;
+  std::optional<double> latency_p99;
+  std::size_t open_windows = 0;
+  // Since the start of this run.
+  std::uint64_t consumed = 0;
+  std::uint64_t malformed = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t late = 0;
+
+  // A reading is measured from the reader's own mark, which it then moves to now.
+  struct Mark {
+    std::chrono::steady_clock::time_point time = std::chrono::steady_clock::now();
+    double consumed = 0;
+    std::int64_t end_sum = -1;                // unknown before the first reading
+    std::vector<std::uint64_t> latency = {};  // cumulative bucket counts
+  };
 };
 
 class Pipeline {
@@ -60,9 +91,17 @@ class Pipeline {
   // Drain mode: finish once the calls topic is consumed to its current end. Any thread.
   void drain_to_current_end();
 
+  // The progress since `since`, which moves to now. Any thread, with its own mark.
+  PipelineProgress progress(PipelineProgress::Mark& since) const;
+
   // "input 1000.0 rows/s, processed 998.7 rows/s, lag 12, p99 latency 0.011 s, ..." since
   // the last call, like Spark's progress reports.
   std::string progress_line();
+
+  // Called from the pipeline's threads with the stats entries of each transaction once it
+  // has committed (what the stats topic now holds); set before run().
+  using StatsListener = std::function<void(const std::vector<StatsEntry>&)>;
+  void on_committed_stats(StatsListener listener);
 
  private:
   std::unique_ptr<detail::PipelineShared> shared_;

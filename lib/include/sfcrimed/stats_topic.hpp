@@ -17,6 +17,7 @@
 // window's count is the sum of its shares over partitions. "final": true once the
 // watermark has passed the window's end (the count will not change again).
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -51,12 +52,16 @@ std::string stats_value(const StatsEntry& entry);
 // The entry a stats message value holds; nothing when it is not one (the reason in `why`).
 std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string& why);
 
-// What `sfcrimed stats` prints: the latest value per key, summed over partitions.
+// What `sfcrimed stats` prints, and the live page shows: the latest value per key, summed
+// over partitions. The sums are kept as messages come, so reading them costs nothing
+// however many windows there are.
 class StatsTotals {
  public:
   // One message of the stats topic, in topic order (a later one replaces an earlier one
   // with the same key). Returns false, with the reason, for a value that is not a stats entry.
   bool add(std::string_view key, std::string_view value, std::string& why);
+  // One entry, as the pipeline commits it (its key is stats_key(entry)).
+  void add(const StatsEntry& entry);
   // Messages in the dead-letter topic.
   void set_malformed(std::uint64_t count) { malformed_ = count; }
 
@@ -70,9 +75,16 @@ class StatsTotals {
     std::string crime_type;
     std::uint64_t count = 0;
   };
-  [[nodiscard]] std::uint64_t calls() const;  // distinct calls counted: the crime-type counts' sum
-  [[nodiscard]] std::map<std::string, std::uint64_t> crime_types() const;
-  [[nodiscard]] std::map<std::string, Disposition> dispositions() const;
+  // One window's calls, in all and per crime type.
+  struct Window {
+    WallSeconds end = 0;
+    std::uint64_t calls = 0;
+    std::map<std::string, std::uint64_t, std::less<>> crime_types;
+  };
+  [[nodiscard]] std::uint64_t calls() const { return calls_; }  // distinct calls counted
+  [[nodiscard]] const std::map<std::string, std::uint64_t, std::less<>>& crime_types() const { return crime_types_; }
+  [[nodiscard]] const std::map<std::string, Disposition, std::less<>>& dispositions() const { return dispositions_; }
+  [[nodiscard]] const std::map<WallSeconds, Window>& by_window() const { return windows_; }  // by start
   [[nodiscard]] std::vector<WindowCount> windows() const;  // by start, then crime type
   [[nodiscard]] std::uint64_t malformed() const { return malformed_; }
 
@@ -84,8 +96,33 @@ class StatsTotals {
   [[nodiscard]] std::string to_tables(std::size_t top, bool with_windows) const;
 
  private:
+  // Adds (+1) or takes back (-1) one entry's count in the sums.
+  void count(const StatsEntry& entry, int sign);
+  void forget(std::string_view key);
+
   std::map<std::string, StatsEntry, std::less<>> latest_;  // by message key
+  std::uint64_t calls_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> crime_types_;
+  std::map<std::string, Disposition, std::less<>> dispositions_;
+  std::map<WallSeconds, Window> windows_;
   std::uint64_t malformed_ = 0;
 };
+
+// The names of `counts`, largest count first and ties by name; at most `top` (0: all).
+template <typename Map, typename CountOf>
+std::vector<typename Map::const_iterator> largest_first(const Map& counts, std::size_t top, CountOf count_of) {
+  std::vector<typename Map::const_iterator> order;
+  order.reserve(counts.size());
+  for (auto it = counts.begin(); it != counts.end(); ++it) {
+    order.push_back(it);
+  }
+  // The map is in name order already, so a stable sort by count keeps ties by name.
+  std::stable_sort(order.begin(), order.end(),
+                   [&](const auto& a, const auto& b) { return count_of(a->second) > count_of(b->second); });
+  if (top != 0 && order.size() > top) {
+    order.resize(top);
+  }
+  return order;
+}
 
 }  // namespace sfcrimed

@@ -1,0 +1,55 @@
+// The live page in a real browser: Debian's Chromium, headless, driven by playwright-core.
+// Opens the page of a running daemon that is replaying calls, and requires that it
+// connects to the event stream, shows non-zero counts that then grow, draws its charts
+// and tables, and logs no error. Saves a screenshot.
+//
+// Usage: node live_page.mjs URL SCREENSHOT.png   (CHROMIUM: the browser, default /usr/bin/chromium)
+import { chromium } from 'playwright-core';
+
+const [url, screenshot] = process.argv.slice(2);
+if (!url || !screenshot) {
+  console.error('usage: node live_page.mjs URL SCREENSHOT.png');
+  process.exit(64);
+}
+const count = (text) => Number(text.replace(/,/g, ''));
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  // No GPU here, and no network beyond loopback for Chromium's own services.
+  args: ['--disable-gpu', '--disable-quic'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(`page error: ${error}`));
+  page.on('console', (message) => message.type() === 'error' && errors.push(`console: ${message.text()}`));
+  // Not 'networkidle': the event stream stays open for as long as the page does.
+  await page.goto(url, { waitUntil: 'load' });
+  await page.locator('#connection.up').waitFor({ timeout: 15000 });
+  await page.waitForFunction(() => Number(document.querySelector('#calls').textContent.replace(/,/g, '')) > 0,
+    null, { timeout: 60000 });
+  const first = count(await page.locator('#calls').textContent());
+  console.log(`the page shows ${first} calls`);
+  await page.waitForFunction((n) => Number(document.querySelector('#calls').textContent.replace(/,/g, '')) > n,
+    first, { timeout: 60000 });
+  const later = count(await page.locator('#calls').textContent());
+  console.log(`then ${later} calls`);
+
+  // Both charts drawn, the tables filled, the dispositions described from the radio codes.
+  await page.locator('#hours-chart canvas').waitFor();
+  await page.locator('#trend-chart canvas').waitFor();
+  const typeRows = await page.locator('#types tr').count();
+  const described = await page.locator('#dispositions td', { hasText: 'Handled' }).count();
+  if (typeRows < 3) throw new Error(`the crime-type table has ${typeRows} rows`);
+  if (described < 1) throw new Error('no disposition is described ("HAN": "Handled")');
+  const updates = count(await page.locator('#updates').textContent());
+  if (updates < 2) throw new Error(`${updates} updates pushed`);
+  console.log(`${typeRows} crime types listed, ${updates} updates pushed`);
+
+  await page.waitForTimeout(1500);  // one more update, so the charts hold several hours
+  await page.screenshot({ path: screenshot, fullPage: true });
+  console.log(`screenshot: ${screenshot}`);
+  if (errors.length > 0) throw new Error(errors.join('\n'));
+} finally {
+  await browser.close();
+}

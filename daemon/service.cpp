@@ -1,6 +1,6 @@
 // The sfcrimed service: configuration, the HTTP endpoint (/metrics, /healthz, /readyz,
-// the live page and its data), the ingest thread, the pipeline's threads, and signals, timers and the service
-// manager's notifications on a Boost.Asio loop in the main thread.
+// the live page and its data), the ingest thread, the pipeline's threads, and signals,
+// timers and the service manager's notifications on a Boost.Asio loop in the main thread.
 //
 // Signals: SIGTERM or SIGINT stops the ingest (what is in flight is flushed and
 // accounted for) and the pipeline (its work so far committed), and exits 0; a second one

@@ -97,6 +97,7 @@ function render(state) {
   text('updates', updates);
   text('status', state.status);
   text('calls', whole.format(state.calls));
+  text('malformed', whole.format(state.malformed));
   const p = state.pipeline;
   if (p) {
     text('input-rate', one.format(p.input_rate));
@@ -104,7 +105,6 @@ function render(state) {
     text('lag', whole.format(p.lag));
     const ms = (v) => (v === null ? '–' : one.format(v));
     text('latency', `${ms(p.latency_ms.p50)} / ${ms(p.latency_ms.p99)}`);
-    text('malformed', whole.format(p.malformed));
     text('late', whole.format(p.late));
     text('duplicates', whole.format(p.duplicates));
   } else if (state.ingest) {

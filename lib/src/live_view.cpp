@@ -75,8 +75,9 @@ std::string LiveView::live_json(const LiveFigures& figures) const {
   }
 
   const std::lock_guard lock(mutex_);
-  out += R"(,"calls":)" + std::to_string(totals_.calls()) + R"(,"crime_type_count":)" +
-         std::to_string(totals_.crime_types().size()) + R"(,"crime_types":)";
+  const std::uint64_t malformed = totals_.malformed() + (figures.pipeline ? figures.pipeline->malformed : 0);
+  out += R"(,"calls":)" + std::to_string(totals_.calls()) + R"(,"malformed":)" + std::to_string(malformed) +
+         R"(,"crime_type_count":)" + std::to_string(totals_.crime_types().size()) + R"(,"crime_types":)";
   append_largest(out, totals_.crime_types(), top_);
 
   out += R"(,"dispositions":[)";

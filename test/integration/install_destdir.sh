@@ -96,9 +96,20 @@ assert_contains "$output" "unknown argument '--bogus'" "install.sh --bogus"
 # A prefix under /usr: only root may create it (and this test never does as root).
 unwritable=/usr/lib/sfcrimed-install-test.$$
 as_user=()
-[[ $(id -u) -ne 0 ]] || as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+refused=$install_sh
+if [[ $(id -u) -eq 0 ]]; then
+  as_user=(setpriv --reuid=nobody --regid=nogroup --clear-groups)
+  # nobody may not reach this tree (a clone in a `mktemp -d` directory is private to its
+  # owner): the two scripts the refusal runs, copied where nobody can read them.
+  chmod 711 "$SCRATCH"
+  mkdir -p "$SCRATCH/readable/scripts/lib"
+  cp "$install_sh" "$SCRATCH/readable/scripts/"
+  cp "$ROOT/scripts/lib/common.sh" "$SCRATCH/readable/scripts/lib/"
+  chmod -R a+rX "$SCRATCH/readable"
+  refused=$SCRATCH/readable/scripts/install.sh
+fi
 assert_status 1 "install.sh into a prefix it cannot write" "${as_user[@]}" env -u SFCRIMED_BUILD_DIR \
-  bash "$install_sh" --prefix "$unwritable"
+  bash "$refused" --prefix "$unwritable"
 assert_contains "$output" "cannot write $unwritable (/usr/lib is not writable by" "the refusal"
 assert_contains "$output" "run as root" "the refusal"
 [[ ! -e $unwritable ]] || fail "the refused install created $unwritable"

@@ -43,7 +43,7 @@ TEST_CASE("the live state: totals, the largest types, the current window, calls 
   LiveFigures figures;
   figures.status = "ready";
   const std::string json = live.live_json(figures);
-  CHECK_THAT(json, Catch::StartsWith(R"({"status":"ready","ingest":null,"pipeline":null,"calls":11,)"));
+  CHECK_THAT(json, Catch::StartsWith(R"({"status":"ready","ingest":null,"pipeline":null,"calls":11,"malformed":0,)"));
   CHECK_THAT(
       json, Catch::Contains(R"("crime_type_count":3,)"
                             R"("crime_types":[{"name":"Traffic Stop","count":5},{"name":"Passing Call","count":4}],)"));
@@ -75,7 +75,7 @@ TEST_CASE("the live state's figures: ingest, pipeline, latency in milliseconds o
   CHECK_THAT(json, Catch::StartsWith(R"({"status":"starting","ingest":{"rate":1000.0,"acked":12},)"
                                      R"("pipeline":{"input_rate":10.0,"processed_rate":9.5,"lag":3,)"
                                      R"("latency_ms":{"p50":12.30,"p99":null},"open_windows":0,"consumed":40,)"
-                                     R"("malformed":1,"duplicates":0,"late":0},"calls":0,)"));
+                                     R"("malformed":1,"duplicates":0,"late":0},"calls":0,"malformed":1,)"));
   CHECK_THAT(json, Catch::Contains(R"("current_window":null,"windows":{"start":[],"calls":[]})"));
 }
 

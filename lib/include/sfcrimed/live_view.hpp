@@ -44,7 +44,7 @@ class LiveView {
   // {"status":"...","ingest":{"rate":R,"acked":N}|null,
   //  "pipeline":{"input_rate":R,"processed_rate":R,"lag":N,"latency_ms":{"p50":X|null,"p99":X|null},
   //              "open_windows":N,"consumed":N,"malformed":N,"duplicates":N,"late":N}|null,
-  //  "calls":N,"crime_type_count":N,
+  //  "calls":N,"malformed":N,"crime_type_count":N,     calls and dead letters, earlier runs' too
   //  "crime_types":[{"name":"...","count":N},...],              the largest `top`
   //  "dispositions":[{"code":"...","description":"..."|null,"count":N},...],  all, largest first
   //  "current_window":{"start":"...","end":"...","calls":N,"crime_types":[...]}|null,

@@ -115,14 +115,7 @@ StatsTotals published_stats(const Config& config) {
   constexpr std::chrono::seconds kTimeout{30};
   StatsTotals totals;
   try {
-    std::string why;
-    kafka::read_to_end(
-        settings, stats_topic(config),
-        [&](const RdKafka::Message& message) {
-          (void)totals.add({static_cast<const char*>(message.key_pointer()), message.key_len()},
-                           {static_cast<const char*>(message.payload()), message.len()}, why);
-        },
-        kTimeout);
+    kafka::read_stats_topic(settings, stats_topic(config), totals, kTimeout);
     totals.set_malformed(kafka::read_to_end(
         settings, dlq_topic(config), [](const RdKafka::Message&) {}, kTimeout));
   } catch (const kafka::NoSuchTopic&) {

@@ -88,19 +88,14 @@ int stats_command(int argc, const char* const* argv) {
   StatsTotals totals;
   Refused refused;
   try {
-    std::string why;
-    kafka::read_to_end(
-        settings, stats_topic,
-        [&](const RdKafka::Message& message) {
-          const std::string_view key(static_cast<const char*>(message.key_pointer()), message.key_len());
-          const std::string_view value(static_cast<const char*>(message.payload()), message.len());
-          if (!totals.add(key, value, why) && refused.count++ == 0) {
-            refused.partition = message.partition();
-            refused.offset = message.offset();
-            refused.reason = why;
-          }
-        },
-        timeout);
+    kafka::read_stats_topic(settings, stats_topic, totals, timeout,
+                            [&](const RdKafka::Message& message, const std::string& why) {
+                              if (refused.count++ == 0) {
+                                refused.partition = message.partition();
+                                refused.offset = message.offset();
+                                refused.reason = why;
+                              }
+                            });
   } catch (const kafka::NoSuchTopic& e) {
     std::cerr << "sfcrimed stats: " << e.what()
               << "; has the pipeline run? It writes the stats topic (--stats-topic names another)\n";

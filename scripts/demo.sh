@@ -35,7 +35,6 @@ http_port=9464
 topic=sf.police.calls
 build_dir=
 run_dir=$SFCRIMED_ROOT/.run/demo
-need_value() { [[ $2 -ge 2 ]] || die "$1 needs a value (see scripts/demo.sh --help)"; }
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --speedup) need_value "$1" $# && speedup=$2 && shift 2 ;;
@@ -51,16 +50,12 @@ while [[ $# -gt 0 ]]; do
     *) die "unknown argument '$1' (see scripts/demo.sh --help)" ;;
   esac
 done
-whole() {
-  if [[ $2 =~ ^[0-9]{1,9}$ ]] && ((10#$2 >= $3 && 10#$2 <= $4)); then return; fi
-  die "$1 must be a whole number from $3 to $4, not '$2'"
-}
 [[ $speedup =~ ^[0-9]+(\.[0-9]+)?$ && ! $speedup =~ ^0+(\.0+)?$ ]] ||
   die "--speedup must be a number above 0 (3600: an hour of calls a second), not '$speedup'"
-whole --records "$records" 1 100000000
-[[ -z $duration ]] || whole --duration "$duration" 1 86400
-whole --port "$port" 1 65534
-whole --http-port "$http_port" 1 65535
+need_number --records "$records" 1 100000000
+[[ -z $duration ]] || need_number --duration "$duration" 1 86400
+need_number --port "$port" 1 65534
+need_number --http-port "$http_port" 1 65535
 if [[ -n $file ]]; then
   [[ -r $file ]] || die "--file: cannot read '$file'"
   file=$(realpath "$file")

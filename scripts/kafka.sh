@@ -41,12 +41,6 @@ command=${1:-}
 [[ -n $command ]] || usage 2
 shift
 
-need_value() { [[ $2 -ge 2 ]] || die "$1 needs a value (see scripts/kafka.sh --help)"; }
-need_number() {
-  if [[ ! $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
-    die "$1 must be a whole number from $3 to $4, not '$2'"
-  fi
-}
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --mode) need_value "$1" $# && mode=$2 && shift 2 ;;

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "detail/format.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/producer.hpp"
@@ -30,11 +31,7 @@ void sleep_until(Clock::time_point when, const std::stop_token& stop) {
   wake.wait_until(lock, stop, when, [] { return false; });
 }
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
+using detail::format;
 
 // Brings the Prometheus counters level with the producer's own count.
 class CounterSync {

@@ -1,20 +1,15 @@
 #include "sfcrimed/live_view.hpp"
 
 #include <cmath>
-#include <cstdio>
 
+#include "detail/format.hpp"
 #include "sfcrimed/json.hpp"
 
 namespace sfcrimed {
 namespace {
 
 std::string number(double value, const char* pattern = "%.1f") {
-  if (!std::isfinite(value)) {
-    return "null";
-  }
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
+  return std::isfinite(value) ? detail::format(pattern, value) : "null";
 }
 
 std::string milliseconds(const std::optional<double>& seconds) {

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -10,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "detail/format.hpp"
 #include "sfcrimed/call_parser.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
@@ -27,11 +27,7 @@ using OpenWindows = PartitionWindows::OpenWindows;
 constexpr std::chrono::milliseconds kKafkaTimeout = std::chrono::seconds(30);
 constexpr std::chrono::milliseconds kPollTimeout = std::chrono::milliseconds(100);
 
-std::string format(const char* pattern, double value) {
-  char text[64];
-  std::snprintf(text, sizeof text, pattern, value);
-  return text;
-}
+using detail::format;
 
 // Compacted topics keep the latest message per key (the stats' truth, the state's
 // snapshot). The state topic's segments roll often so compaction keeps it small.

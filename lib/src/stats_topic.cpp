@@ -290,30 +290,36 @@ void StatsTotals::forget(std::string_view key) {
 }
 
 void StatsTotals::count(const StatsEntry& entry, int sign) {
-  // Adds `entry.count` to `total`, or takes it back; a sum back at zero is dropped, so a
-  // name whose every share is gone is gone (a zero count never comes from the pipeline).
-  const auto apply = [&](auto& totals, auto found, auto&& total_of) {
-    auto& total = total_of(found->second);
+  // Adds the entry's count to `total`, or takes it back; true when the sum is back at
+  // zero, which drops it: a name whose every share is gone is gone (the pipeline never
+  // writes a zero count).
+  const auto back_to_zero = [&](std::uint64_t& total) {
     total = sign > 0 ? total + entry.count : total - entry.count;
-    if (total == 0) {
-      totals.erase(found);
-    }
+    return total == 0;
   };
-  const auto itself = [](std::uint64_t& total) -> std::uint64_t& { return total; };
   if (entry.metric == StatsMetric::disposition) {
-    auto found = dispositions_.try_emplace(entry.name).first;
-    if (!found->second.description) {
-      found->second.description = entry.description;
+    const auto code = dispositions_.try_emplace(entry.name).first;
+    if (!code->second.description) {
+      code->second.description = entry.description;
     }
-    apply(dispositions_, found, [](Disposition& d) -> std::uint64_t& { return d.count; });
+    if (back_to_zero(code->second.count)) {
+      dispositions_.erase(code);
+    }
     return;
   }
-  calls_ = sign > 0 ? calls_ + entry.count : calls_ - entry.count;
-  apply(crime_types_, crime_types_.try_emplace(entry.name).first, itself);
-  auto window = windows_.try_emplace(entry.window_start).first;
+  back_to_zero(calls_);
+  if (const auto type = crime_types_.try_emplace(entry.name).first; back_to_zero(type->second)) {
+    crime_types_.erase(type);
+  }
+  const auto window = windows_.try_emplace(entry.window_start).first;
   window->second.end = entry.window_end;
-  apply(window->second.crime_types, window->second.crime_types.try_emplace(entry.name).first, itself);
-  apply(windows_, window, [](Window& w) -> std::uint64_t& { return w.calls; });
+  auto& types = window->second.crime_types;
+  if (const auto type = types.try_emplace(entry.name).first; back_to_zero(type->second)) {
+    types.erase(type);
+  }
+  if (back_to_zero(window->second.calls)) {
+    windows_.erase(window);
+  }
 }
 
 std::vector<StatsTotals::WindowCount> StatsTotals::windows() const {

@@ -4,6 +4,7 @@
 #include <climits>
 #include <iterator>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "sfcrimed/kafka_admin.hpp"
@@ -184,6 +185,21 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
                         "reading topic '" + topic + "' on " + brokers + ": not at its end after " +
                             duration_text(timeout) + " (partition(s) ",
                         " not read to the end");
+}
+
+void read_stats_topic(const Settings& settings, const std::string& topic, StatsTotals& totals,
+                      std::chrono::milliseconds timeout, const RefusedStats& refused) {
+  std::string why;
+  read_to_end(
+      settings, topic,
+      [&](const RdKafka::Message& message) {
+        const std::string_view key(static_cast<const char*>(message.key_pointer()), message.key_len());
+        const std::string_view value(static_cast<const char*>(message.payload()), message.len());
+        if (!totals.add(key, value, why) && refused) {
+          refused(message, why);
+        }
+      },
+      timeout);
 }
 
 std::uint64_t read_last_messages(const Settings& settings, const std::string& topic, std::int64_t count,

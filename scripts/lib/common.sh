@@ -15,6 +15,15 @@ die() {
   exit "${DIE_STATUS:-1}"
 }
 
+# need_value OPTION ARGC: dies unless OPTION, with ARGC arguments left counting it, has a
+# value after it.
+need_value() { [[ $2 -ge 2 ]] || die "$1 needs a value (see ${0#"$SFCRIMED_ROOT"/} --help)"; }
+# need_number OPTION VALUE MIN MAX: dies unless VALUE is a whole number from MIN to MAX.
+need_number() {
+  if [[ $2 =~ ^[0-9]{1,9}$ ]] && ((10#$2 >= $3 && 10#$2 <= $4)); then return; fi
+  die "$1 must be a whole number from $3 to $4, not '$2'"
+}
+
 # pom_property NAME: a version pinned in scripts/kafka/pom.xml, the one place for them.
 pom_property() {
   sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$SFCRIMED_POM"

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "sfcrimed/kafka_settings.hpp"
+#include "sfcrimed/stats_topic.hpp"
 
 namespace sfcrimed::kafka {
 
@@ -36,6 +37,13 @@ class NoSuchTopic : public std::runtime_error {
 std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
                           const std::function<void(const RdKafka::Message&)>& on_message,
                           std::chrono::milliseconds timeout, std::optional<std::int32_t> only_partition = {});
+
+// Reads the stats topic `topic` to its end (read_to_end) into `totals`, message by
+// message (StatsTotals::add); each message that is not a stats entry goes to `refused`,
+// when given, with the reason. Throws as read_to_end.
+using RefusedStats = std::function<void(const RdKafka::Message&, const std::string& why)>;
+void read_stats_topic(const Settings& settings, const std::string& topic, StatsTotals& totals,
+                      std::chrono::milliseconds timeout, const RefusedStats& refused = {});
 
 // Hands the last `count` messages of each partition of `topic` (those from its high
 // watermark minus `count`; fewer when it has fewer) to `on_message`, in offset order

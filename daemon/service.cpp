@@ -29,8 +29,11 @@
 #include "commands.hpp"
 #include "live_page.hpp"
 #include "sfcrimed/config.hpp"
+#include "sfcrimed/client_settings.hpp"
+#include "sfcrimed/health.hpp"
 #include "sfcrimed/http_server.hpp"
 #include "sfcrimed/ingest.hpp"
+#include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/kafka_settings.hpp"
 #include "sfcrimed/live_view.hpp"
 #include "sfcrimed/log.hpp"
@@ -52,6 +55,9 @@ constexpr std::chrono::seconds kGracefulStopLimit{20};
 
 // How often the live page gets a new state: often enough to watch, cheap to compute.
 constexpr std::chrono::seconds kLiveUpdateInterval{1};
+
+// How often the parts' health is looked at (/healthz answers from the last look).
+constexpr std::chrono::seconds kHealthInterval{1};
 
 constexpr const char* kUsage =
     "Usage: sfcrimed [--config FILE] [--drain] [--SECTION.KEY VALUE ...]\n"
@@ -111,7 +117,7 @@ void log_config(const Config& config) {
 // What the stats and dead-letter topics hold from earlier runs, for the live page to go
 // on from; empty (and said) when they cannot be read.
 StatsTotals published_stats(const Config& config) {
-  const kafka::Settings settings = {{"bootstrap.servers", config.kafka.bootstrap}};
+  const kafka::Settings settings = client_settings(config, "sfcrimed-live-start");
   constexpr std::chrono::seconds kTimeout{30};
   StatsTotals totals;
   try {
@@ -178,10 +184,11 @@ int run_service(int argc, const char* const* argv) {
 
   Metrics metrics;
   const BrokerStatesToMetrics broker_states(metrics);
+  Health health(config.kafka.stall_timeout);
   std::optional<Pipeline> pipeline;
   if (config.pipeline.enabled) {
     try {
-      pipeline.emplace(config, metrics);
+      pipeline.emplace(config, metrics, health);
     } catch (const RadioCodesError& e) {
       std::cerr << "sfcrimed: configuration error: " << e.what() << "\n";
       return kExitConfig;
@@ -197,6 +204,7 @@ int run_service(int argc, const char* const* argv) {
   std::optional<IngestReport> ingest_report;
   std::optional<PipelineReport> pipeline_report;
   int exit_status = 0;
+  Health::Verdict verdict;  // the last look at the parts' health
 
   // Ready: the endpoint listens (it is answering) and every pipeline thread has its
   // partitions and their committed state; the reason when not.
@@ -224,11 +232,15 @@ int run_service(int argc, const char* const* argv) {
     http_server->route("/metrics", [&metrics] {
       return http::Response{200, "text/plain; version=0.0.4; charset=utf-8", metrics.text()};
     });
-    // Alive: the loop answers and no part has failed (a failed part ends the process).
+    // Alive: the loop answers, no part has failed (a failed part ends the process) and
+    // none is stuck (work waiting and no progress, or a Kafka call past its deadline).
     http_server->route("/healthz", [&] {
-      return exit_status == 0 ? http::Response{200, "text/plain; charset=utf-8", "ok\n"}
-                              : http::Response{503, "text/plain; charset=utf-8",
-                                               "failing: exit status " + std::to_string(exit_status) + "\n"};
+      if (exit_status != 0) {
+        return http::Response{503, "text/plain; charset=utf-8",
+                              "failing: exit status " + std::to_string(exit_status) + "\n"};
+      }
+      return verdict.stuck ? http::Response{503, "text/plain; charset=utf-8", "stuck: " + verdict.reason + "\n"}
+                           : http::Response{200, "text/plain; charset=utf-8", "ok\n"};
     });
     http_server->route("/readyz", [&] {
       const std::string reason = not_ready_because();
@@ -282,12 +294,12 @@ int run_service(int argc, const char* const* argv) {
       return;
     }
     stop_limit.expires_after(kGracefulStopLimit);
-    stop_limit.async_wait([](const boost::system::error_code& cancelled) {
+    stop_limit.async_wait([&exit_status](const boost::system::error_code& cancelled) {
       if (!cancelled) {
         log::error("sfcrimed", "still stopping after " + std::to_string(kGracefulStopLimit.count()) +
                                    " s (is Kafka reachable?): exiting now; the pipeline resumes from its last "
                                    "commit, the ingest from the last call in the topic");
-        std::_Exit(kExitFailed);
+        std::_Exit(exit_status != 0 ? exit_status : kExitFailed);
       }
     });
   };
@@ -386,13 +398,41 @@ int run_service(int argc, const char* const* argv) {
     if (error) {
       return;
     }
-    systemd::notify_watchdog();
+    if (!verdict.stuck) {
+      systemd::notify_watchdog();  // a stuck part stops the pings: systemd restarts the daemon
+    }
     watchdog.expires_after(*ping_interval);
     watchdog.async_wait(on_watchdog);
   };
   if (ping_interval) {
     boost::asio::post(io, [&] { on_watchdog({}); });
   }
+
+  // The parts' health, looked at each second: a part that gets stuck is logged once (and
+  // its recovery), and one stuck for longer than kafka.unavailable_timeout ends the run
+  // with 69, as a part that gives up on Kafka does.
+  boost::asio::steady_timer health_tick(io);
+  std::function<void(const boost::system::error_code&)> on_health = [&](const boost::system::error_code& error) {
+    if (error) {
+      return;
+    }
+    const Health::Verdict now = health.check();
+    if (now.stuck && !verdict.stuck) {
+      log::error("health", "stuck: " + now.reason + "; /healthz answers 503" +
+                               (ping_interval ? " and the watchdog pings stop (systemd restarts sfcrimed)" : ""));
+    } else if (!now.stuck && verdict.stuck) {
+      log::notice("health", "no part is stuck any more; /healthz answers 200 again");
+    }
+    verdict = now;
+    if (verdict.stuck && verdict.stuck_for >= config.kafka.unavailable_timeout && exit_status == 0) {
+      log::error("health", "stuck for " + format_duration(config.kafka.unavailable_timeout) +
+                               " (kafka.unavailable_timeout): giving up: " + verdict.reason);
+      finished(kExitUnavailable, true);
+    }
+    health_tick.expires_after(kHealthInterval);
+    health_tick.async_wait(on_health);
+  };
+  boost::asio::post(io, [&] { on_health({}); });
 
   // The live page's state, pushed to its open pages each second.
   boost::asio::steady_timer live_tick(io);
@@ -440,6 +480,8 @@ int run_service(int argc, const char* const* argv) {
           live.start_from(published_stats(config));
         }
         result = pipeline->run(stop.get_token());
+      } catch (const kafka::Interrupted& e) {
+        log::notice("pipeline", std::string(e.what()) + "; the next run resumes from the last commit");
       } catch (const std::exception& e) {
         log::error("pipeline", std::string("stopped: ") + e.what() + " (Kafka at " + config.kafka.bootstrap + ")");
         status = kExitUnavailable;
@@ -460,23 +502,20 @@ int run_service(int argc, const char* const* argv) {
       int status = 0;
       std::optional<IngestReport> result;
       try {
-        Ingest ingest(config, metrics);
+        Ingest ingest(config, metrics, health);
         result = ingest.run(stop.get_token());
         status = result->failed > 0 || result->sent != result->acked + result->failed ? kExitFailed : 0;
       } catch (const CallFileError& e) {
         log::error("ingest", e.what());
         status = kExitDataError;
+      } catch (const kafka::Interrupted& e) {
+        log::notice("ingest", std::string(e.what()) + "; nothing was sent yet");
       } catch (const std::exception& e) {
         log::error("ingest", std::string("cannot replay into Kafka at ") + config.kafka.bootstrap + ": " + e.what());
         status = kExitUnavailable;
       }
-      if (status == 0 && config.drain && pipeline) {
-        try {
-          pipeline->drain_to_current_end();  // everything is in the topic now
-        } catch (const std::exception& e) {
-          log::error("pipeline", std::string("cannot start the drain: ") + e.what());
-          status = kExitUnavailable;
-        }
+      if (status == 0 && result && config.drain && pipeline) {
+        pipeline->drain_to_current_end();  // everything is in the topic now
       }
       boost::asio::post(io, [&, status, result] {
         ingest_running = false;
@@ -493,6 +532,7 @@ int run_service(int argc, const char* const* argv) {
     http_server->stop();
   }
   watchdog.cancel();
+  health_tick.cancel();
   live_tick.cancel();
   if (ingest_thread.joinable()) {
     ingest_thread.join();

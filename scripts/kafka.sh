@@ -11,6 +11,8 @@
 #
 #   start   formats storage when needed, starts the processes and returns once the
 #           cluster answers metadata requests (or fails with the end of the broker log).
+#           In a DIR whose cluster is partly up it starts the nodes that are not running
+#           (a broker that was killed), with the ports and size the cluster was made with.
 #           kraft (default): Kafka 4.x, each node broker and controller; brokers listen
 #           on P..P+N-1 (default 9092), controllers on C..C+N-1 (default P+N).
 #           zookeeper: Kafka 3.9.x brokers on P..P+N-1 with one ZooKeeper on Z (2181).
@@ -31,10 +33,10 @@ usage() {
 }
 
 mode=
-brokers=1
-port=9092
+brokers=
+port=
 controller_port=
-zk_port=2181
+zk_port=
 data_dir=$SFCRIMED_ROOT/.run/kafka
 timeout=
 command=${1:-}
@@ -55,9 +57,9 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -z $mode || $mode == kraft || $mode == zookeeper ]] || die "--mode must be kraft or zookeeper, not '$mode'"
-need_number --brokers "$brokers" 1 9
-need_number --port "$port" 1 65535
-need_number --zk-port "$zk_port" 1 65535
+[[ -z $brokers ]] || need_number --brokers "$brokers" 1 9
+[[ -z $port ]] || need_number --port "$port" 1 65535
+[[ -z $zk_port ]] || need_number --zk-port "$zk_port" 1 65535
 [[ -z $controller_port ]] || need_number --controller-port "$controller_port" 1 65535
 [[ -z $timeout ]] || need_number --timeout "$timeout" 1 3600
 mkdir -p "$(dirname "$data_dir")"
@@ -201,10 +203,11 @@ fail_start() {
   die "Kafka did not start (full logs in $data_dir)"
 }
 
-# wait_for_log PID LOG PATTERN WHAT: waits until LOG matches PATTERN while PID lives.
+# wait_for_log PID LOG PATTERN WHAT [SKIP]: waits until LOG, past its first SKIP lines,
+# matches PATTERN while PID lives.
 wait_for_log() {
-  local pid=$1 log=$2 pattern=$3 what=$4 deadline=$((SECONDS + ${timeout:-120}))
-  until grep -qE -- "$pattern" "$log" 2>/dev/null; do
+  local pid=$1 log=$2 pattern=$3 what=$4 skip=${5:-0} deadline=$((SECONDS + ${timeout:-120}))
+  until tail -n +"$((skip + 1))" "$log" 2>/dev/null | grep -qE -- "$pattern"; do
     kill -0 "$pid" 2>/dev/null || fail_start "$what exited during start-up" "$log"
     ((SECONDS < deadline)) || fail_start "$what did not start within ${timeout:-120} s" "$log"
     sleep 0.3
@@ -245,58 +248,77 @@ do_start() {
     [[ -z $mode || $mode == "$state_mode" ]] ||
       die "$data_dir holds a $state_mode-mode cluster (Kafka $state_version), not a $mode one; start it with --mode $state_mode, or use another --data-dir"
     mode=$state_mode
-    ((brokers == state_brokers)) ||
-      die "$data_dir holds a cluster of $state_brokers broker(s); start it with --brokers $state_brokers, or use another --data-dir"
+    # What the cluster was made with holds: asking for another layout is a mistake.
+    local given name
+    for name in brokers port controller_port zk_port; do
+      local -n value=$name stated=state_$name
+      given=$value
+      [[ -z $given || -z $stated || $given == "$stated" ]] ||
+        die "$data_dir holds a cluster with ${name//_/-} $stated, not $given; start it without --${name//_/-} (or with --${name//_/-} $stated), or use another --data-dir"
+      value=${given:-$stated}
+    done
     cluster_id=$state_cluster_id
   elif [[ -d $data_dir && -n $(ls -A "$data_dir" 2>/dev/null) ]]; then
     die "$data_dir is not empty and was not made by scripts/kafka.sh; choose an empty or new --data-dir"
   fi
   mode=${mode:-kraft}
+  brokers=${brokers:-1}
+  port=${port:-9092}
+  zk_port=${zk_port:-2181}
   controller_port=${controller_port:-$((port + brokers))}
   home=$(kafka_home "$mode")
   require_java
   [[ -x $home/bin/kafka-server-start.sh ]] || die "no Kafka home at $home; run scripts/setup.sh first"
 
-  local running=() file pid
-  while read -r file; do
-    [[ -n $file ]] || continue
-    pid=$(owned_pid "$file") && running+=("$pid")
-  done < <(pid_files)
-  if [[ ${#running[@]} -gt 0 ]]; then
+  # Nodes already running stay as they are: start brings back the ones that are not (a
+  # broker killed in a test, or one stopped by hand), or the whole cluster.
+  local i pid missing=() running=()
+  for ((i = 1; i <= brokers; i++)); do
+    if pid=$(owned_pid "$data_dir/node-$i/kafka.pid"); then running+=("$pid"); else missing+=("$i"); fi
+  done
+  local zk_running=false
+  [[ $mode == kraft ]] || ! owned_pid "$data_dir/zookeeper/zookeeper.pid" >/dev/null || zk_running=true
+  if [[ ${#missing[@]} -eq 0 ]] && { [[ $mode == kraft ]] || $zk_running; }; then
     say "already running in $data_dir (pid ${running[*]}); see scripts/kafka.sh status --data-dir $data_dir"
     exit 0
   fi
+  [[ ${#running[@]} -eq 0 ]] || say "broker(s) ${missing[*]} of $brokers not running: starting them"
 
-  local i
-  for ((i = 0; i < brokers; i++)); do
-    require_free_port $((port + i)) "broker $((i + 1))"
-    [[ $mode == zookeeper ]] || require_free_port $((controller_port + i)) "controller $((i + 1))"
+  for i in "${missing[@]}"; do
+    require_free_port $((port + i - 1)) "broker $i"
+    [[ $mode == zookeeper ]] || require_free_port $((controller_port + i - 1)) "controller $i"
   done
-  [[ $mode == kraft ]] || require_free_port "$zk_port" "ZooKeeper"
+  [[ $mode == kraft ]] || $zk_running || require_free_port "$zk_port" "ZooKeeper"
 
   mkdir -p "$data_dir"
   if [[ -z ${cluster_id:-} ]]; then
     cluster_id=$("$home/bin/kafka-storage.sh" random-uuid 2>/dev/null) || die "kafka-storage.sh random-uuid failed; is the Kafka home at $home complete?"
   fi
   write_state
-  for ((i = 1; i <= brokers; i++)); do write_node_properties "$i"; done
+  for i in "${missing[@]}"; do write_node_properties "$i"; done
 
   if [[ $mode == kraft ]]; then
-    for ((i = 1; i <= brokers; i++)); do
+    for i in "${missing[@]}"; do
       [[ -f $data_dir/node-$i/data/meta.properties ]] && continue
       LOG_DIR=$data_dir/node-$i/logs "$home/bin/kafka-storage.sh" format -t "$cluster_id" \
         -c "$data_dir/node-$i/server.properties" >"$data_dir/node-$i/logs/format.log" 2>&1 ||
         { cat "$data_dir/node-$i/logs/format.log" >&2; die "formatting the storage of node $i failed (above)"; }
     done
-  else
+  elif ! $zk_running; then
     write_zookeeper_properties
     start_zookeeper
   fi
 
-  for ((i = 1; i <= brokers; i++)); do start_broker "$i"; done
-  for ((i = 1; i <= brokers; i++)); do
+  # The log of a node started again keeps its earlier lines: wait for a new start line.
+  local -A log_lines=()
+  for i in "${missing[@]}"; do
+    log_lines[$i]=$(wc -l <"$data_dir/node-$i/logs/server.log" 2>/dev/null || echo 0)
+    start_broker "$i"
+  done
+  for i in "${missing[@]}"; do
     wait_for_log "$(<"$data_dir/node-$i/kafka.pid")" "$data_dir/node-$i/logs/server.log" \
-      'Kafka Server started|\] started \(kafka\.server\.KafkaServer\)' "broker $i (pid $(<"$data_dir/node-$i/kafka.pid"))"
+      'Kafka Server started|\] started \(kafka\.server\.KafkaServer\)' "broker $i (pid $(<"$data_dir/node-$i/kafka.pid"))" \
+      "${log_lines[$i]}"
   done
   local deadline=$((SECONDS + ${timeout:-120})) answering=0
   while answering=$(brokers_answering) && ((answering < brokers)); do

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs and builds everything sfcrimed needs on a fresh Debian 12 machine, idempotently:
-#   1. Debian packages: compilers' libraries (librdkafka, simdjson, Boost, prometheus-cpp,
-#      Catch2, ...), Java, Maven, Node.js and Chromium (the live page's chart library
-#      comes from npm at build time; its test runs in a headless Chromium);
-#   2. the Kafka 4.x (KRaft) and Kafka 3.9.x + ZooKeeper (legacy) jars from Maven Central,
+#   1. Debian packages: compilers' libraries (simdjson, Boost, prometheus-cpp, Catch2, ...),
+#      Java, Maven, Node.js and Chromium (the live page's chart library comes from npm at
+#      build time; its test runs in a headless Chromium);
+#   2. librdkafka, built from Debian's source package of a newer release into a cache
+#      outside the clone, once per version (scripts/librdkafka/build.sh);
+#   3. the Kafka 4.x (KRaft) and Kafka 3.9.x + ZooKeeper (legacy) jars from Maven Central,
 #      assembled into Kafka homes under .cache/kafka/ with Kafka-style bin/ launchers;
-#   3. the C++ build (CMake preset, default "release").
+#   4. the C++ build (CMake preset, default "release").
 # A second run finds everything in place and only rebuilds what changed.
 #
 # Usage: scripts/setup.sh [--preset NAME]... [--no-build]
@@ -37,7 +39,8 @@ done
 # Debian packages, one line a purpose. Versions in Debian 12 are listed in the README.
 debian_packages=(
   build-essential cmake ninja-build pkg-config        # toolchain
-  librdkafka-dev                                      # Kafka client, C and C++ API
+  libssl-dev libsasl2-dev libzstd-dev liblz4-dev      # librdkafka's build (from Debian's source
+  libcurl4-openssl-dev dpkg-dev                       #   package, see build_librdkafka)
   libsimdjson-dev                                     # JSON parsing (On-Demand)
   libboost1.81-dev libboost-program-options1.81-dev   # Asio, Beast; Program_options
   prometheus-cpp-dev                                  # metrics (core, pull)
@@ -97,7 +100,7 @@ assemble_kafka_home() {
   local launcher
   for launcher in kafka-server-start kafka-server-stop kafka-storage kafka-topics \
     kafka-console-producer kafka-console-consumer kafka-producer-perf-test \
-    kafka-consumer-perf-test kafka-consumer-groups kafka-get-offsets \
+    kafka-consumer-perf-test kafka-consumer-groups kafka-get-offsets kafka-transactions \
     kafka-broker-api-versions zookeeper-server-start zookeeper-server-stop; do
     ln -sfn kafka-run-class.sh "$home/bin/$launcher.sh"
   done
@@ -116,6 +119,7 @@ build_presets() {
 
 start=$(date +%s)
 install_debian_packages
+"$SFCRIMED_ROOT/scripts/librdkafka/build.sh"
 require_java
 assemble_kafka_home kraft
 assemble_kafka_home zookeeper

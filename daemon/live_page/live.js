@@ -37,6 +37,18 @@ function fillTable(id, rows, cellsOf) {
   if (rows.length === 0) table.replaceChildren(row([['', 'nothing counted yet']]));
 }
 
+// Every partition of the calls topic, owned or not: lag can never hide an unread one.
+function partitionTable(partitions) {
+  const unowned = partitions.filter((p) => p.owner === null);
+  text('unowned', unowned.length > 0 ? `${unowned.length} unowned` : '');
+  fillTable('partitions', partitions, (p) => {
+    const tr = row([['', `p${p.partition}`], ['', p.owner === null ? 'unowned' : `thread ${p.owner}`],
+      ['count', whole.format(p.lag)]]);
+    if (p.owner === null) tr.className = 'unowned';
+    return tr;
+  });
+}
+
 function crimeTypeTable(id, types) {
   const largest = types.length > 0 ? types[0].count : 0;
   fillTable(id, types, (t) => row([['', t.name], ['count', whole.format(t.count)], ['bar', bar(t.count, largest)]]));
@@ -103,6 +115,7 @@ function render(state) {
     text('input-rate', one.format(p.input_rate));
     text('processed-rate', one.format(p.processed_rate));
     text('lag', whole.format(p.lag));
+    partitionTable(p.partitions);
     const ms = (v) => (v === null ? '–' : one.format(v));
     text('latency', `${ms(p.latency_ms.p50)} / ${ms(p.latency_ms.p99)}`);
     text('late', whole.format(p.late));

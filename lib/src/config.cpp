@@ -40,7 +40,7 @@ const KafkaSection& producer_section() {
           {"compression.type", "lz4"},
           {"queue.buffering.max.messages", "50000"},
           {"queue.buffering.max.kbytes", "32768"},
-          {"message.timeout.ms", "60000"},
+          {"message.timeout.ms", "120000"},
           {"statistics.interval.ms", "5000"},
       }};
   return section;
@@ -52,7 +52,7 @@ const KafkaSection& consumer_section() {
       {{"enable.auto.commit", "false"}, {"isolation.level", "read_committed"}},
       "(offsets commit in the pipeline's transactions, with the results they produced): every call counts once",
       {
-          {"session.timeout.ms", "10000"},
+          {"session.timeout.ms", "45000"},
           {"fetch.wait.max.ms", "100"},
           {"fetch.min.bytes", "1"},
           {"max.partition.fetch.bytes", "1048576"},
@@ -261,6 +261,8 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   std::string commit_interval = format_duration(defaults.pipeline.commit_interval);
   std::string emit_interval = format_duration(defaults.pipeline.emit_interval);
   std::string progress_interval = format_duration(defaults.pipeline.progress_interval);
+  std::string unavailable_timeout = format_duration(defaults.kafka.unavailable_timeout);
+  std::string stall_timeout = format_duration(defaults.kafka.stall_timeout);
   po::options_description settings("Settings (in the ini file as [section] key = value)");
   settings.add_options()  //
       ("kafka.bootstrap", po::value(&config.kafka.bootstrap)->default_value(defaults.kafka.bootstrap),
@@ -269,6 +271,12 @@ Invocation parse_invocation(int argc, const char* const* argv) {
           "the calls topic (created with kafka.partitions partitions when missing)")(
           "kafka.partitions", po::value(&config.kafka.partitions)->default_value(defaults.kafka.partitions),
           "partitions of the topics sfcrimed creates")(
+          "kafka.unavailable_timeout", po::value(&unavailable_timeout)->default_value(unavailable_timeout),
+          "how long sfcrimed keeps retrying what a failover makes transient (a leader or coordinator moving, a "
+          "broker down or frozen, a request timing out) before it gives up and exits 69")(
+          "kafka.stall_timeout", po::value(&stall_timeout)->default_value(stall_timeout),
+          "a part (the ingest, a pipeline thread) with work waiting that makes no progress this long, or a Kafka "
+          "call this long past its deadline, is stuck: /healthz answers 503 and the systemd watchdog pings stop")(
           "ingest.enabled", po::value(&config.ingest.enabled)->default_value(true, "true"), "run the ingest thread")(
           "ingest.file", po::value(&config.ingest.file),
           "calls to replay: a JSON array or JSON lines, optionally .gz or .bz2 (see `sfcrimed sample`)")(
@@ -432,6 +440,14 @@ Invocation parse_invocation(int argc, const char* const* argv) {
   config.pipeline.commit_interval = duration("pipeline.commit_interval", commit_interval);
   config.pipeline.emit_interval = duration("pipeline.emit_interval", emit_interval);
   config.pipeline.progress_interval = duration("pipeline.progress_interval", progress_interval);
+  config.kafka.unavailable_timeout = duration("kafka.unavailable_timeout", unavailable_timeout);
+  config.kafka.stall_timeout = duration("kafka.stall_timeout", stall_timeout);
+  if (config.kafka.unavailable_timeout < std::chrono::seconds(1)) {
+    bad(sources, "kafka.unavailable_timeout", "must be at least 1s: a broker's failover takes seconds");
+  }
+  if (config.kafka.stall_timeout < std::chrono::seconds(1)) {
+    bad(sources, "kafka.stall_timeout", "must be at least 1s");
+  }
   if (config.pipeline.window.count() < 1 || 86400 % config.pipeline.window.count() != 0) {
     bad(sources, "pipeline.window", "must divide a day into whole windows (1m, 5m, 15m, 1h, 6h, 1d, ...)");
   }
@@ -524,7 +540,9 @@ std::string to_ini(const Config& config) {
   const auto flag = [](bool value) { return value ? "true" : "false"; };
   out << "# sfcrimed effective configuration" << (config.file.empty() ? "" : " (from " + config.file + ")") << "\n"
       << "[kafka]\nbootstrap = " << config.kafka.bootstrap << "\ntopic = " << config.kafka.topic
-      << "\npartitions = " << config.kafka.partitions << "\n\n"
+      << "\npartitions = " << config.kafka.partitions
+      << "\nunavailable_timeout = " << format_duration(config.kafka.unavailable_timeout)
+      << "\nstall_timeout = " << format_duration(config.kafka.stall_timeout) << "\n\n"
       << "[ingest]\nenabled = " << flag(config.ingest.enabled) << "\nfile = " << config.ingest.file
       << "\norder = " << (config.ingest.order == ReplayOrder::event_time ? "time" : "file")
       << "\nrate = " << config.ingest.rate << "\nspeedup = " << config.ingest.speedup

@@ -1,9 +1,5 @@
 #include "sfcrimed/ingest.hpp"
 
-#include <librdkafka/rdkafka.h>
-// rdkafka_mock.h needs rdkafka.h first.
-#include <librdkafka/rdkafka_mock.h>
-
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
@@ -12,6 +8,7 @@
 #include <thread>
 
 #include "detail/format.hpp"
+#include "sfcrimed/client_settings.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/producer.hpp"
@@ -33,21 +30,28 @@ void sleep_until(Clock::time_point when, const std::stop_token& stop) {
 
 using detail::format;
 
-// Brings the Prometheus counters level with the producer's own count.
+// Brings the Prometheus counters level with the producer's own count, and tells the
+// health monitor: the work is what waits for an acknowledgement, progress is one coming.
 class CounterSync {
  public:
-  CounterSync(IngestMetrics& metrics, const kafka::Producer& producer) : metrics_(metrics), producer_(producer) {}
+  CounterSync(IngestMetrics& metrics, const kafka::Producer& producer, Health::Part& health)
+      : metrics_(metrics), producer_(producer), health_(health) {}
   void update() {
     const auto counts = producer_.counts();
     metrics_.sent.Increment(static_cast<double>(counts.queued - last_.queued));
     metrics_.acked.Increment(static_cast<double>(counts.acked - last_.acked));
     metrics_.failed.Increment(static_cast<double>(counts.failed - last_.failed));
+    if (counts.acked + counts.failed != last_.acked + last_.failed) {
+      health_.progressed();
+    }
+    health_.set_work(static_cast<std::int64_t>(counts.in_flight()), "calls sent and not acknowledged yet");
     last_ = counts;
   }
 
  private:
   IngestMetrics& metrics_;
   const kafka::Producer& producer_;
+  Health::Part& health_;
   kafka::DeliveryCounts last_;
 };
 
@@ -97,34 +101,25 @@ std::optional<ReplayMark> replay_mark(const RdKafka::Message& message) {
   return mark;
 }
 
-// The brokers where the calls topic is: kafka.bootstrap, or the mock cluster of a
-// producer that runs one (test.mock.num.brokers), with the producer's security settings
-// so that the reader gets in where the producer does.
-kafka::Settings reader_settings(const Config& config, kafka::Producer& producer) {
-  const rd_kafka_mock_cluster_t* mock = rd_kafka_handle_mock_cluster(producer.handle().c_ptr());
-  kafka::Settings settings = {
-      {"bootstrap.servers", mock != nullptr ? rd_kafka_mock_cluster_bootstraps(mock) : config.kafka.bootstrap},
-      {"client.id", "sfcrimed-ingest-resume"}};
-  for (const auto& [name, value] : config.producer) {
-    if (name.starts_with("security.") || name.starts_with("sasl.") || name.starts_with("ssl.")) {
-      settings.emplace_back(name, value);
-    }
-  }
-  return settings;
-}
-
-// The marks of this replay's messages among the last `count` of each partition.
-std::vector<ReplayMark> last_marks(const kafka::Settings& settings, const std::string& topic, std::int64_t count) {
+// The marks of this replay's messages among the last `count` of each partition, read
+// again from the start while the cluster fails over.
+std::vector<ReplayMark> last_marks(const kafka::Settings& settings, const std::string& topic, std::int64_t count,
+                                   const kafka::RetryPolicy& policy) {
   std::vector<ReplayMark> marks;
   try {
-    kafka::read_last_messages(
-        settings, topic, count,
-        [&marks](const RdKafka::Message& message) {
-          if (auto mark = replay_mark(message)) {
-            marks.push_back(std::move(*mark));
-          }
-        },
-        std::chrono::seconds(15));
+    kafka::retry(policy, "read the last calls of '" + topic + "' to find where to resume", [&] {
+      marks.clear();
+      kafka::read_last_messages(
+          settings, topic, count,
+          [&marks](const RdKafka::Message& message) {
+            if (auto mark = replay_mark(message)) {
+              marks.push_back(std::move(*mark));
+            }
+          },
+          std::chrono::seconds(15));
+    });
+  } catch (const kafka::Interrupted&) {
+    throw;
   } catch (const std::runtime_error& e) {
     throw std::runtime_error(std::string(e.what()) +
                              "; this is how the ingest finds where to resume (ingest.resume = false replays from the "
@@ -135,11 +130,11 @@ std::vector<ReplayMark> last_marks(const kafka::Settings& settings, const std::s
 
 // Where to start: after what an earlier run of the same replay left in the calls topic.
 // Logs what it finds.
-ResumePoint find_resume_point(const Config& config, kafka::Producer& producer, const std::string& replay_id,
+ResumePoint find_resume_point(const Config& config, const kafka::RetryPolicy& policy, const std::string& replay_id,
                               std::uint64_t records) {
   const std::string& topic = config.kafka.topic;
-  const kafka::Settings settings = reader_settings(config, producer);
-  ResumePoint point = resume_point(last_marks(settings, topic, 1), replay_id);
+  const kafka::Settings settings = client_settings(config, "sfcrimed-ingest-resume");
+  ResumePoint point = resume_point(last_marks(settings, topic, 1, policy), replay_id);
   if (point.other) {
     log::notice("ingest", "the calls topic " + topic + " ends with calls of another replay (" + *point.other +
                               "; this one is " + replay_id +
@@ -160,7 +155,8 @@ ResumePoint find_resume_point(const Config& config, kafka::Producer& producer, c
   // status 1) can leave a gap before the lowest position that this does not see;
   // ingest.resume = false replays everything.
   if (point.highest >= point.position) {
-    add_found(point, last_marks(settings, topic, static_cast<std::int64_t>(point.highest + 1 - point.position)),
+    add_found(point,
+              last_marks(settings, topic, static_cast<std::int64_t>(point.highest + 1 - point.position), policy),
               replay_id);
   }
   if (!config.ingest.loop && point.position >= records) {
@@ -248,23 +244,20 @@ std::string IngestReport::to_json() const {
          ",\"rate\":" + format("%.1f", rate()) + "}";
 }
 
-Ingest::Ingest(const Config& config, Metrics& metrics) : config_(config), metrics_(metrics) {}
+Ingest::Ingest(const Config& config, Metrics& metrics, Health& health)
+    : config_(config), metrics_(metrics), health_(health.add("ingest")) {}
 
-IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds flush_timeout) {
-  IngestReport report;
-  const IngestConfig& settings = config_.ingest;
-  metrics_.ingest.rate_limit.Set(settings.rate);
-  metrics_.ingest.speedup.Set(settings.speedup);
+namespace {
 
+// Reads and checks the whole file before anything is sent: with ingest.on_error = fail a
+// bad file sends nothing (CallFileError leaves here). Logs what it read.
+CallFile load_calls(const IngestConfig& settings, IngestMetrics& metrics, IngestReport& report) {
   const auto read_start = Clock::now();
-  // Everything is read and checked before anything is sent: with ingest.on_error = fail
-  // a bad file sends nothing (CallFileError leaves here).
-  const CallFile file = CallFile::load(settings.file, settings.order, settings.on_error);
+  CallFile file = CallFile::load(settings.file, settings.order, settings.on_error);
   const double read_seconds = std::chrono::duration<double>(Clock::now() - read_start).count();
-  const auto& calls = file.calls();
-  report.records = calls.size();
+  report.records = file.calls().size();
   report.skipped = file.bad_records().size();
-  metrics_.ingest.skipped.Increment(static_cast<double>(report.skipped));
+  metrics.skipped.Increment(static_cast<double>(report.skipped));
   log::info("ingest", "read " + settings.file + ": " + std::to_string(report.records) + " calls" +
                           (report.skipped > 0 ? ", " + std::to_string(report.skipped) + " bad records skipped" : "") +
                           ", " + format("%.1f", static_cast<double>(file.json_bytes()) / 1e6) + " MB of JSON in " +
@@ -278,105 +271,145 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
     log::warning("ingest", std::to_string(file.bad_records().size() - kBadRecordsLogged) +
                                " more bad records skipped (ingest.on_error = fail refuses such a file)");
   }
+  return file;
+}
 
-  kafka::Settings producer_settings = {{"bootstrap.servers", config_.kafka.bootstrap},
-                                       {"client.id", "sfcrimed-ingest"}};
-  producer_settings.insert(producer_settings.end(), config_.producer.begin(), config_.producer.end());
-  std::uint64_t failures_logged = 0;
-  kafka::Producer producer(producer_settings, [&](std::string_view, std::string_view key, std::string_view reason) {
-    if (++failures_logged <= kBadRecordsLogged || log::enabled(log::Level::debug)) {
-      log::error("ingest", "delivery of call " + std::string(key) + " to " + config_.kafka.topic +
-                               " failed: " + std::string(reason));
+// One replay of the calls from a resume point: paced, each call with its replay headers,
+// those the topic holds already left out, until the end (or forever with ingest.loop) or
+// a stop.
+class Replay {
+ public:
+  Replay(const Config& config, kafka::Producer& producer, CounterSync& sync, const std::vector<Call>& calls,
+         const std::string& replay_id, const ResumePoint& resume)
+      : config_(config),
+        producer_(producer),
+        sync_(sync),
+        calls_(calls),
+        resume_(resume),
+        next_ahead_(resume_.ahead.begin()),
+        position_(resume.position),
+        headers_{{std::string(kReplayIdHeader), replay_id}, {std::string(kReplayPositionHeader), ""}} {}
+
+  // Returns the calls of the pass it stopped in that were not sent (0 when not stopped).
+  std::uint64_t run(const std::stop_token& stop) {
+    const std::uint64_t records = calls_.size();
+    // Without ingest.loop a replay resumed at its end sends nothing.
+    while (records > 0 && (config_.ingest.loop || position_ < records)) {
+      if (const auto not_sent = pass(stop)) {
+        return *not_sent;
+      }
+      if (config_.ingest.loop) {
+        log::info("ingest", "end of " + config_.ingest.file + " after " + std::to_string(sent_) +
+                                " calls sent; starting over");
+      }
     }
-  });
-  metrics_.describe_producer(config_.producer);
-  const bool created =
-      kafka::ensure_topic(producer.handle(), config_.kafka.topic, config_.kafka.partitions, std::chrono::seconds(15));
-  if (created) {
-    log::notice("ingest", "created topic " + config_.kafka.topic + " with " + std::to_string(config_.kafka.partitions) +
-                              " partitions");
+    return 0;
   }
+  [[nodiscard]] bool stopped() const { return stopped_; }
+  [[nodiscard]] std::uint64_t sent() const { return sent_; }
+  [[nodiscard]] Clock::time_point start() const { return start_; }
 
-  const std::string replay_id = replay_fingerprint(calls, settings.order);
-  const std::uint64_t records = calls.size();
-  ResumePoint resume;
-  // A topic just created holds nothing to resume after.
-  if (settings.resume && records > 0 && !created) {
-    resume = find_resume_point(config_, producer, replay_id, records);
-  }
-  std::uint64_t position = resume.position;  // the next call's: pass x records + index
-  report.resumed_at = position;
-  report.already_in_topic = resume.ahead.size();
-  auto next_ahead = resume.ahead.begin();  // the next position not to send again
-
-  CounterSync sync(metrics_.ingest, producer);
-  std::string value;
-  kafka::Headers headers = {{std::string(kReplayIdHeader), replay_id}, {std::string(kReplayPositionHeader), ""}};
-  const auto start = Clock::now();
-  auto last_sync = start;
-  std::uint64_t sent = 0;
-  bool stopped = false;
-  // Without ingest.loop a replay resumed at its end sends nothing.
-  while (records > 0 && (settings.loop || position < records) && !stopped) {
-    const std::size_t first = position % records;
+ private:
+  // One pass from the current position to the end of the file; the calls not sent when
+  // a stop came.
+  std::optional<std::uint64_t> pass(const std::stop_token& stop) {
+    const std::uint64_t records = calls_.size();
+    const std::size_t first = position_ % records;
     const auto pass_start = Clock::now();
     for (std::size_t i = first; i < records; ++i) {
-      if (next_ahead != resume.ahead.end() && *next_ahead == position) {
-        ++next_ahead;
-        ++position;
+      if (next_ahead_ != resume_.ahead.end() && *next_ahead_ == position_) {
+        ++next_ahead_;
+        ++position_;
         continue;
       }
-      const Call& call = calls[i];
-      Clock::time_point due{};
-      if (settings.rate > 0) {
-        due = start + std::chrono::duration_cast<Clock::duration>(
-                          std::chrono::duration<double>(static_cast<double>(sent) / settings.rate));
-      } else if (settings.speedup > 0) {
-        // From the pass's first call sent: a resumed pass does not wait out the gaps of
-        // the calls it leaves out.
-        due = pass_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
-                               static_cast<double>(call.time - calls[first].time) / settings.speedup));
-      }
-      if (due > Clock::now()) {
-        producer.poll(std::chrono::milliseconds(0));
-        // A paced replay may take minutes for 1,024 calls: the counters follow it anyway.
-        if (Clock::now() - last_sync > std::chrono::milliseconds(250)) {
-          sync.update();
-          last_sync = Clock::now();
-        }
-        sleep_until(due, stop);
-      }
+      wait_until_due(calls_[i], calls_[first], pass_start, stop);
       if (stop.stop_requested()) {
-        stopped = true;
+        stopped_ = true;
         // Those of the pass found in the topic already are accounted for in already_in_topic.
-        const std::uint64_t pass_end = position + (records - i);
-        report.not_sent = records - i -
-                          static_cast<std::uint64_t>(std::count_if(next_ahead, resume.ahead.end(),
-                                                                   [&](auto ahead) { return ahead < pass_end; }));
-        break;
+        const std::uint64_t pass_end = position_ + (records - i);
+        return records - i -
+               static_cast<std::uint64_t>(std::count_if(next_ahead_, resume_.ahead.end(),
+                                                        [&](auto ahead) { return ahead < pass_end; }));
       }
-      compact_json(call.json, value);
-      headers[1].second = std::to_string(position);
-      producer.produce(config_.kafka.topic, RdKafka::Topic::PARTITION_UA, call.crime_id, value, headers);
-      ++position;
-      ++sent;
-      if ((sent & 1023U) == 0 && Clock::now() - last_sync > std::chrono::milliseconds(250)) {
-        sync.update();
-        last_sync = Clock::now();
-      }
+      send(calls_[i]);
     }
-    if (settings.loop && !stopped) {
-      log::info("ingest", "end of " + settings.file + " after " + std::to_string(sent) + " calls sent; starting over");
+    return std::nullopt;
+  }
+
+  void wait_until_due(const Call& call, const Call& pass_first, Clock::time_point pass_start,
+                      const std::stop_token& stop) {
+    Clock::time_point due{};
+    if (config_.ingest.rate > 0) {
+      due = start_ + std::chrono::duration_cast<Clock::duration>(
+                         std::chrono::duration<double>(static_cast<double>(sent_) / config_.ingest.rate));
+    } else if (config_.ingest.speedup > 0) {
+      // From the pass's first call sent: a resumed pass does not wait out the gaps of
+      // the calls it leaves out.
+      due = pass_start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(
+                             static_cast<double>(call.time - pass_first.time) / config_.ingest.speedup));
+    }
+    if (due > Clock::now()) {
+      producer_.poll(std::chrono::milliseconds(0));
+      // A paced replay may take minutes for 1,024 calls: the counters follow it anyway.
+      sync_if_due();
+      sleep_until(due, stop);
     }
   }
 
+  void send(const Call& call) {
+    compact_json(call.json, value_);
+    headers_[1].second = std::to_string(position_);
+    producer_.produce(config_.kafka.topic, RdKafka::Topic::PARTITION_UA, call.crime_id, value_, headers_);
+    ++position_;
+    ++sent_;
+    if ((sent_ & 1023U) == 0) {
+      sync_if_due();
+    }
+  }
+
+  void sync_if_due() {
+    if (Clock::now() - last_sync_ > std::chrono::milliseconds(250)) {
+      sync_.update();
+      last_sync_ = Clock::now();
+    }
+  }
+
+  const Config& config_;
+  kafka::Producer& producer_;
+  CounterSync& sync_;
+  const std::vector<Call>& calls_;
+  const ResumePoint& resume_;
+  std::vector<std::uint64_t>::const_iterator next_ahead_;  // the next position not to send again
+  std::uint64_t position_;                                  // the next call's: pass x records + index
+  kafka::Headers headers_;
+  std::string value_;
+  const Clock::time_point start_ = Clock::now();
+  Clock::time_point last_sync_ = start_;
+  std::uint64_t sent_ = 0;
+  bool stopped_ = false;
+};
+
+// How long the end of a run waits for the last acknowledgements: past the producer's own
+// delivery timeout, so that every call is either acknowledged or failed by then.
+std::chrono::milliseconds flush_limit(const Config& config) {
+  const std::string timeout = kafka::setting_or(config.producer, "message.timeout.ms", "300000");
+  return std::chrono::milliseconds(std::stoll(timeout)) + std::chrono::seconds(5);
+}
+
+// Waits for the delivery reports of what was sent, and accounts for every call.
+void finish(const Config& config, Health::Part& health, kafka::Producer& producer, CounterSync& sync, bool stopped,
+            IngestReport& report) {
   if (stopped) {
-    log::notice("ingest", "stop requested: " + std::to_string(sent) + " calls sent, " +
+    log::notice("ingest", "stop requested: " + std::to_string(producer.counts().queued) + " calls sent, " +
                               std::to_string(report.not_sent) + " not sent; waiting for delivery reports");
   }
-  if (!producer.flush(flush_timeout)) {
-    log::error("ingest", std::to_string(producer.counts().in_flight()) + " calls still unacknowledged after " +
-                             std::to_string(flush_timeout.count() / 1000) + " s");
+  const auto limit = flush_limit(config);
+  {
+    const auto in_call = health.call("waiting for the last acknowledgements", Clock::now() + limit);
+    if (!producer.flush(limit)) {
+      log::error("ingest", std::to_string(producer.counts().in_flight()) + " calls still unacknowledged after " +
+                               detail::seconds_text(limit));
+    }
   }
   sync.update();
   const auto counts = producer.counts();
@@ -384,7 +417,55 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
   report.acked = counts.acked;
   report.failed = counts.failed;
   report.stopped = stopped;
-  report.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+}  // namespace
+
+IngestReport Ingest::run(const std::stop_token& stop) {
+  IngestReport report;
+  metrics_.ingest.rate_limit.Set(config_.ingest.rate);
+  metrics_.ingest.speedup.Set(config_.ingest.speedup);
+  const CallFile file = load_calls(config_.ingest, metrics_.ingest, report);
+  const auto& calls = file.calls();
+
+  std::uint64_t failures_logged = 0;
+  kafka::Producer producer(ingest_producer_settings(config_),
+                           [&](std::string_view, std::string_view key, std::string_view reason) {
+                             if (++failures_logged <= kBadRecordsLogged || log::enabled(log::Level::debug)) {
+                               log::error("ingest", "delivery of call " + std::string(key) + " to " +
+                                                        config_.kafka.topic + " failed: " + std::string(reason));
+                             }
+                           });
+  metrics_.describe_producer(config_.producer);
+  kafka::RetryPolicy policy;
+  policy.give_up_after = config_.kafka.unavailable_timeout;
+  policy.stop = stop;
+  const bool created = kafka::retry(policy, "create or find the topic '" + config_.kafka.topic + "'", [&] {
+    const auto in_call = health_.call("finding the calls topic", Clock::now() + std::chrono::seconds(15));
+    return kafka::ensure_topic(producer.handle(), config_.kafka.topic, config_.kafka.partitions,
+                               std::chrono::seconds(15));
+  });
+  if (created) {
+    log::notice("ingest", "created topic " + config_.kafka.topic + " with " +
+                              std::to_string(config_.kafka.partitions) + " partitions");
+  }
+
+  const std::string replay_id = replay_fingerprint(calls, config_.ingest.order);
+  ResumePoint resume;
+  // A topic just created holds nothing to resume after.
+  if (config_.ingest.resume && !calls.empty() && !created) {
+    const auto in_call = health_.call("finding where to resume",
+                                      Clock::now() + config_.kafka.unavailable_timeout + std::chrono::seconds(30));
+    resume = find_resume_point(config_, policy, replay_id, calls.size());
+  }
+  report.resumed_at = resume.position;
+  report.already_in_topic = resume.ahead.size();
+
+  CounterSync sync(metrics_.ingest, producer, health_);
+  Replay replay(config_, producer, sync, calls, replay_id, resume);
+  report.not_sent = replay.run(stop);
+  finish(config_, health_, producer, sync, replay.stopped(), report);
+  report.seconds = std::chrono::duration<double>(Clock::now() - replay.start()).count();
   log::info("ingest", "sent " + std::to_string(report.sent) + ", acknowledged " + std::to_string(report.acked) +
                           ", failed " + std::to_string(report.failed) + ", skipped " + std::to_string(report.skipped) +
                           ", not sent " + std::to_string(report.not_sent) +
@@ -392,5 +473,6 @@ IngestReport Ingest::run(const std::stop_token& stop, std::chrono::milliseconds 
                           format("%.2f", report.seconds) + " s (" + format("%.0f", report.rate()) + " calls/s)");
   return report;
 }
+
 
 }  // namespace sfcrimed

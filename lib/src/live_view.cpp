@@ -64,7 +64,15 @@ std::string LiveView::live_json(const LiveFigures& figures) const {
            R"(,"lag":)" + std::to_string(p->lag) + R"(,"latency_ms":{"p50":)" + milliseconds(p->latency_p50) +
            R"(,"p99":)" + milliseconds(p->latency_p99) + R"(},"open_windows":)" + std::to_string(p->open_windows) +
            R"(,"consumed":)" + std::to_string(p->consumed) + R"(,"malformed":)" + std::to_string(p->malformed) +
-           R"(,"duplicates":)" + std::to_string(p->duplicates) + R"(,"late":)" + std::to_string(p->late) + '}';
+           R"(,"duplicates":)" + std::to_string(p->duplicates) + R"(,"late":)" + std::to_string(p->late) +
+           R"(,"partitions":[)";
+    for (const auto& partition : p->partitions) {
+      out += std::string(&partition == p->partitions.data() ? "" : ",") + R"({"partition":)" +
+             std::to_string(partition.partition) + R"(,"owner":)" +
+             (partition.owner ? std::to_string(*partition.owner) : "null") + R"(,"lag":)" +
+             std::to_string(partition.lag) + '}';
+    }
+    out += "]}";
   } else {
     out += "null";
   }

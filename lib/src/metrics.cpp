@@ -83,7 +83,18 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
           batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000}),
           prometheus::BuildGauge()
               .Name("sfcrimed_pipeline_consumer_lag_records")
-              .Help("Records between the pipeline's position and the end of each calls-topic partition it owns")
+              .Help("Records between the end of each calls-topic partition and the pipeline's committed position "
+                    "in it: its owner's, or for a partition no thread here owns, the group's last commit")
+              .Register(registry),
+          prometheus::BuildGauge()
+              .Name("sfcrimed_pipeline_partitions_unowned")
+              .Help("Calls-topic partitions that no pipeline thread of this process owns (nobody reads them here)")
+              .Register(registry)
+              .Add({}),
+          prometheus::BuildGauge()
+              .Name("sfcrimed_pipeline_last_commit_timestamp_seconds")
+              .Help("When each pipeline thread last committed a transaction (Unix time): time() minus it is how "
+                    "long its results have waited")
               .Register(registry),
           prometheus::BuildGauge()
               .Name("sfcrimed_pipeline_open_windows")

@@ -78,13 +78,18 @@ void Producer::produce(const std::string& topic, std::int32_t partition, std::st
 
 namespace {
 
-// Throws TransactionError for a failed transaction call (and frees librdkafka's error).
+// Throws for a failed transaction call (and frees librdkafka's error): TransientError
+// when the call may be made again as it is, TransactionError otherwise.
 void check_transaction(RdKafka::Error* error, const char* what) {
   if (error == nullptr) {
     return;
   }
   const std::unique_ptr<RdKafka::Error> owned(error);
-  throw TransactionError(std::string(what) + ": " + owned->str(), owned->txn_requires_abort());
+  const std::string message = std::string(what) + ": " + owned->str();
+  if (owned->is_retriable() && !owned->txn_requires_abort() && !owned->is_fatal()) {
+    throw TransientError(message);
+  }
+  throw TransactionError(message, owned->txn_requires_abort());
 }
 
 int milliseconds(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }

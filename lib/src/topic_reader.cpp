@@ -128,7 +128,8 @@ std::uint64_t consume_to_end(RdKafka::Consumer& consumer, RdKafka::Queue& queue,
   while (!pending.empty()) {
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (left.count() <= 0) {
-      throw std::runtime_error(timeout_error + partition_list(pending) + left_text +
+      // A leader moving or a broker frozen: another attempt, with fresh metadata, may do.
+      throw TransientError(timeout_error + partition_list(pending) + left_text +
                                (last_error.empty() ? "" : "; last error: " + last_error) + ")");
     }
     const std::unique_ptr<RdKafka::Message> message(
@@ -211,18 +212,18 @@ std::uint64_t read_last_messages(const Settings& settings, const std::string& to
   // fetch from waiting for a transaction that the offsets already include.
   const auto consumer = plain_consumer(settings, "read_uncommitted");
   const int partitions = existing_partitions(*consumer, topic, brokers, timeout);
+  const auto left = [&] { return std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()); };
+  const PartitionOffsets low = list_offsets(*consumer, topic, partitions, left(), true);
+  low.check("reading the first offsets of '" + topic + "' on " + brokers);
+  const PartitionOffsets high = list_offsets(*consumer, topic, partitions, left());
+  high.check("reading the end offsets of '" + topic + "' on " + brokers);
   TopicFetch fetch(*consumer, topic);
   std::vector<std::int32_t> not_read;
   for (std::int32_t partition = 0; partition < partitions; ++partition) {
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    const RdKafka::ErrorCode err = watermark_offsets(*consumer, topic, partition, deadline, low, high);
-    if (err != RdKafka::ERR_NO_ERROR) {
-      throw std::runtime_error("cannot read the end offset of partition " + std::to_string(partition) + " of topic '" +
-                               topic + "' on " + brokers + ": " + RdKafka::err2str(err));
-    }
-    if (high > low) {
-      fetch.fetching.start(partition, std::max(low, high - std::max<std::int64_t>(count, 1)));
+    const std::int64_t first = low.offsets.at(partition);
+    const std::int64_t end = high.offsets.at(partition);
+    if (end > first) {
+      fetch.fetching.start(partition, std::max(first, end - std::max<std::int64_t>(count, 1)));
       not_read.push_back(partition);
     }
   }

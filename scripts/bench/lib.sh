@@ -181,13 +181,15 @@ daemon_latency() {
   pid=$!
   end=$((start + seconds - 2))
   sleep $((seconds / 4))
-  # Caught up: each partition owned (the threads join one after the other, and a later
-  # join moves partitions) and less than a second's input behind. Under load that can
+  # Caught up: each partition's lag known, none unowned (the threads join one after the
+  # other, and a later join moves partitions), and less than a second's input behind. Under load that can
   # outlast a quarter of the run; up to half of it is waited for.
   while ((caught_up == 0 && $(date +%s) < start + seconds / 2)); do
     caught_up=$(curl -fsS "http://127.0.0.1:$metrics_port/metrics" 2>/dev/null |
-      awk -v partitions="$partitions" -v rate="$rate" '/^sfcrimed_pipeline_consumer_lag_records\{/ {
-        owned++; if ($2 >= rate) behind++ } END { print (owned >= partitions && !behind) ? 1 : 0 }') || true
+      awk -v partitions="$partitions" -v rate="$rate" '
+        /^sfcrimed_pipeline_consumer_lag_records\{/ { known++; if ($2 >= rate) behind++ }
+        /^sfcrimed_pipeline_partitions_unowned / { unowned = $2 }
+        END { print (known >= partitions && unowned == 0 && !behind) ? 1 : 0 }') || true
     caught_up=${caught_up:-0}
     ((caught_up)) || sleep 0.5
   done

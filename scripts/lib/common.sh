@@ -3,6 +3,8 @@
 
 SFCRIMED_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 SFCRIMED_CACHE=${SFCRIMED_CACHE:-$SFCRIMED_ROOT/.cache}
+# Builds every clone on this machine shares (librdkafka), each keyed by its version.
+SFCRIMED_CACHE_HOME=${SFCRIMED_CACHE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/sfcrimed}
 SFCRIMED_POM=$SFCRIMED_ROOT/scripts/kafka/pom.xml
 # Java the Kafka 4 broker needs at least (Kafka 3.9 and the tools need less).
 SFCRIMED_MIN_JAVA=17
@@ -75,4 +77,36 @@ port_user() {
   local users
   users=$(sed -n 's/.*users:((\(.*\)))/\1/p' <<<"$line")
   echo "${users:-$line}"
+}
+
+# free_ports N: the first of N consecutive TCP ports on loopback that nothing uses now,
+# below the kernel's ephemeral range: a client that keeps reconnecting to a stopped
+# broker's port in that range can be given that very port as its own, connect to itself,
+# and keep the broker from listening there again.
+free_ports() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+try:
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral = int(f.read().split()[0])
+except OSError:
+    ephemeral = 32768
+for _ in range(200):
+    base = random.randrange(10000, ephemeral - n)
+    socks = []
+    try:
+        for port in range(base, base + n):
+            s = socket.socket()
+            s.bind(("127.0.0.1", port))
+            socks.append(s)
+        print(base)
+        sys.exit(0)
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+sys.exit("no free ports")
+PY
 }

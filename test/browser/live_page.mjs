@@ -39,6 +39,10 @@ try {
   await page.locator('#hours-chart canvas').waitFor();
   await page.locator('#trend-chart canvas').waitFor();
   const typeRows = await page.locator('#types tr').count();
+  // Every partition of the calls topic listed with its reader (three partitions, two threads).
+  await page.waitForFunction(() => document.querySelectorAll('#partitions tr').length === 3, null, { timeout: 15000 });
+  const owned = await page.locator('#partitions td', { hasText: /^thread [01]$/ }).count();
+  if (owned !== 3) throw new Error(`${owned} of 3 partitions shown with their thread`);
   const described = await page.locator('#dispositions td', { hasText: 'Handled' }).count();
   if (typeRows < 3) throw new Error(`the crime-type table has ${typeRows} rows`);
   if (described < 1) throw new Error('no disposition is described ("HAN": "Handled")');

@@ -33,30 +33,6 @@ assert_status() {
   [[ $status -eq $expected ]] || fail "$what: exit status $status, expected $expected; output:"$'\n'"$output"
 }
 
-# free_ports N: the first of N consecutive TCP ports on loopback that nothing uses now.
-free_ports() {
-  python3 - "$1" <<'PY'
-import random, socket, sys
-n = int(sys.argv[1])
-for _ in range(200):
-    base = random.randrange(20000, 60000 - n)
-    socks = []
-    try:
-        for port in range(base, base + n):
-            s = socket.socket()
-            s.bind(("127.0.0.1", port))
-            socks.append(s)
-        print(base)
-        sys.exit(0)
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-sys.exit("no free ports")
-PY
-}
-
 # A scratch directory for this test; every cluster started under it is stopped on exit.
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/sfcrimed-$TEST_NAME.XXXXXX")
 # stop_on_exit PID: a background process the test started, stopped (SIGTERM, then SIGKILL
@@ -77,7 +53,7 @@ cleanup() {
   for dir in "$SCRATCH"/*/; do
     [[ -f $dir/cluster.env ]] && "$KAFKA_SH" stop --data-dir "${dir%/}" --timeout 10 >/dev/null 2>&1
   done
-  rm -rf "$SCRATCH"
+  [[ -n ${KEEP_SCRATCH:-} ]] || rm -rf "$SCRATCH"
 }
 trap cleanup EXIT
 
@@ -124,4 +100,60 @@ cpp_roundtrip() {
   total=$(sum_offsets "$bootstrap" "$topic")
   [[ $total -eq $count ]] || fail "topic $topic holds $total messages, expected $count"
   pass "C++ client round trip of $count messages on $bootstrap"
+}
+
+# http_get PATH: "STATUS BODY" of a GET of $url PATH, STATUS 000 when nothing answers.
+http_get() {
+  python3 - "$url$1" <<'PY'
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as answer:
+        print(answer.status, answer.read().decode().strip())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode().strip())
+except OSError:
+    print("000")
+PY
+}
+
+# wait_for_line FILE PATTERN SECONDS: the first line of FILE matching PATTERN (grep -E).
+wait_for_line() {
+  local deadline=$((SECONDS + $3)) line
+  while ((SECONDS < deadline)); do
+    line=$(grep -m 1 -E -- "$2" "$1" 2>/dev/null || true)
+    [[ -n $line ]] && echo "$line" && return 0
+    sleep 0.1
+  done
+  fail "no line matching '$2' in $1 within $3 s:"$'\n'"$(cat "$1" 2>/dev/null)"
+}
+
+# metric PORT NAME_AND_LABELS: a sample of the daemon's /metrics (0 when absent).
+metric() {
+  { curl -fsS "http://127.0.0.1:$1/metrics" 2>/dev/null || true; } |
+    awk -v m="$2" 'index($0, m " ") == 1 { v = $2 } END { print v + 0 }'
+}
+acked() { metric "$1" 'sfcrimed_ingest_records_total{outcome="acked"}'; }
+committed() { metric "$1" 'sfcrimed_pipeline_transactions_total{outcome="committed"}'; }
+
+# wait_for WHAT SECONDS PID COMMAND...: until COMMAND succeeds, while PID (the daemon) lives.
+wait_for() {
+  local what=$1 seconds=$2 pid=$3
+  shift 3
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    kill -0 "$pid" 2>/dev/null || fail "the daemon exited while waiting for $what"
+    ((SECONDS < deadline)) || fail "$what: not within $seconds s"
+    sleep 0.2
+  done
+}
+at_least() { (($("$1" "$2") >= $3)); }
+
+# expect_exact_stats BOOTSTRAP TOPIC CALLS_FILE: what `sfcrimed stats` reads back from the
+# stats topic of TOPIC equals an independent count of CALLS_FILE (expected_stats.py).
+expect_exact_stats() {
+  assert_status 0 "sfcrimed stats" "$BUILD_DIR/daemon/sfcrimed" stats --bootstrap "$1" --topic "$2" --json \
+    --windows --timeout 300
+  printf '%s\n' "$stdout" >"$SCRATCH/stats.json"
+  python3 "$ROOT/test/integration/expected_stats.py" "$3" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
+    fail "the stats of $2 differ from an independent count of $3"
 }

@@ -13,31 +13,6 @@ topic=service-notify-$$-$RANDOM
 port=$(free_ports 1)
 url=http://127.0.0.1:$port
 
-# http_get PATH: "STATUS BODY" of a GET, STATUS 000 when nothing answers.
-http_get() {
-  python3 - "$url$1" <<'PY'
-import sys, urllib.error, urllib.request
-try:
-    with urllib.request.urlopen(sys.argv[1], timeout=5) as answer:
-        print(answer.status, answer.read().decode().strip())
-except urllib.error.HTTPError as e:
-    print(e.code, e.read().decode().strip())
-except OSError:
-    print("000")
-PY
-}
-
-# wait_for_line FILE PATTERN SECONDS: the first line of FILE matching PATTERN (grep -E).
-wait_for_line() {
-  local deadline=$((SECONDS + $3)) line
-  while ((SECONDS < deadline)); do
-    line=$(grep -m 1 -E -- "$2" "$1" 2>/dev/null || true)
-    [[ -n $line ]] && echo "$line" && return 0
-    sleep 0.1
-  done
-  fail "no line matching '$2' in $1 within $3 s:"$'\n'"$(cat "$1" 2>/dev/null)"
-}
-
 "$sfcrimed" sample --records 20000 --seed 9 --out "$SCRATCH/calls.json"
 python3 "$(dirname "$0")/notify_listener.py" "$SCRATCH/notify" "$SCRATCH/messages" &
 listener=$!

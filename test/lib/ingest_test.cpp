@@ -18,12 +18,18 @@ using sfcrimed::resume_point;
 
 namespace {
 
+// The health monitor the tests' ingests report to (nothing asks it here).
+sfcrimed::Health& health() {
+  static sfcrimed::Health instance(std::chrono::minutes(1));
+  return instance;
+}
+
 // An ingest of a generated sample into librdkafka's mock cluster.
-Config mock_config(const std::string& file) {
+Config mock_config(const sfcrimed::test::MockCluster& cluster, const std::string& file) {
   Config config;
   config.ingest.file = file;
+  config.kafka.bootstrap = cluster.bootstrap();
   config.producer = sfcrimed::default_producer_settings();
-  config.producer.emplace_back("test.mock.num.brokers", "1");
   return config;
 }
 
@@ -34,17 +40,18 @@ sfcrimed::IngestReport run_stopped_after(const Config& config, Metrics& metrics,
     std::this_thread::sleep_for(delay);
     stop.request_stop();
   });
-  return Ingest(config, metrics).run(stop.get_token());
+  return Ingest(config, metrics, health()).run(stop.get_token());
 }
 
 }  // namespace
 
 TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {3000, 4});
-  const Config config = mock_config(dir.file("calls.json"));
+  const Config config = mock_config(cluster, dir.file("calls.json"));
   Metrics metrics;
-  const auto report = Ingest(config, metrics).run(std::stop_token());
+  const auto report = Ingest(config, metrics, health()).run(std::stop_token());
   CHECK(report.records == 3000);
   CHECK(report.sent == 3000);
   CHECK(report.acked == 3000);
@@ -59,21 +66,23 @@ TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
 }
 
 TEST_CASE("a rate paces the replay", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {40, 4});
-  Config config = mock_config(dir.file("calls.json"));
+  Config config = mock_config(cluster, dir.file("calls.json"));
   config.ingest.rate = 50;  // 40 calls: the last one is due 0.78 s after the first
   Metrics metrics;
-  const auto report = Ingest(config, metrics).run(std::stop_token());
+  const auto report = Ingest(config, metrics, health()).run(std::stop_token());
   CHECK(report.acked == 40);
   CHECK(report.seconds >= 0.75);  // never ahead of the schedule (a bound on correctness, not speed)
   CHECK(metrics.ingest.rate_limit.Value() == 50);
 }
 
 TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {1000, 4});
-  Config config = mock_config(dir.file("calls.json"));
+  Config config = mock_config(cluster, dir.file("calls.json"));
   config.ingest.rate = 200;
   Metrics metrics;
   const auto report = run_stopped_after(config, metrics, 500ms);
@@ -85,35 +94,38 @@ TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest
 }
 
 TEST_CASE("a file with a bad record sends nothing with on_error = fail", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   const std::string path =
       dir.write("calls.json", R"([{"crime_id":"1","call_date_time":"2018-10-01T10:00"}, {"crime_id":"2"}])");
-  Config config = mock_config(path);
+  Config config = mock_config(cluster, path);
   config.ingest.on_error = sfcrimed::OnBadRecord::fail;
   Metrics metrics;
-  CHECK_THROWS_WITH(Ingest(config, metrics).run(std::stop_token()), Catch::Contains("record 1 has no call_date_time"));
+  CHECK_THROWS_WITH(Ingest(config, metrics, health()).run(std::stop_token()), Catch::Contains("record 1 has no call_date_time"));
   CHECK(metrics.ingest.sent.Value() == 0);
 }
 
 TEST_CASE("a speedup replays the gaps between calls' times, that many times faster", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   // Three calls a minute apart: at 120 times faster the last is due 1 s after the first.
   const std::string path = dir.write("calls.jsonl", R"({"crime_id":"3","call_date_time":"2018-10-01T10:02"}
 {"crime_id":"2","call_date_time":"2018-10-01T10:01"}
 {"crime_id":"1","call_date_time":"2018-10-01T10:00"}
 )");
-  Config config = mock_config(path);
+  Config config = mock_config(cluster, path);
   config.ingest.speedup = 120;
   Metrics metrics;
-  const auto report = Ingest(config, metrics).run(std::stop_token());
+  const auto report = Ingest(config, metrics, health()).run(std::stop_token());
   CHECK(report.acked == 3);
   CHECK(report.seconds >= 0.95);
 }
 
 TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
+  const sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {50, 4});
-  Config config = mock_config(dir.file("calls.json"));
+  Config config = mock_config(cluster, dir.file("calls.json"));
   config.ingest.loop = true;
   config.ingest.rate = 400;
   Metrics metrics;
@@ -216,14 +228,14 @@ TEST_CASE("a restarted ingest resumes after what the topic holds, and sends noth
   REQUIRE(first.acked == first.sent);
 
   config.ingest.rate = 0;  // restarted at another pace: the same replay
-  const auto second = Ingest(config, metrics).run(std::stop_token());
+  const auto second = Ingest(config, metrics, health()).run(std::stop_token());
   // A graceful stop: everything sent was acknowledged, so exactly the rest is sent.
   CHECK(second.resumed_at == first.sent);
   CHECK(second.already_in_topic == 0);
   CHECK(second.sent == 1000 - first.sent);
   CHECK(second.acked == second.sent);
 
-  const auto third = Ingest(config, metrics).run(std::stop_token());
+  const auto third = Ingest(config, metrics, health()).run(std::stop_token());
   CHECK(third.resumed_at == 1000);
   CHECK(third.sent == 0);
   CHECK(third.not_sent == 0);
@@ -231,13 +243,13 @@ TEST_CASE("a restarted ingest resumes after what the topic holds, and sends noth
 
   SECTION("ingest.resume = false replays everything") {
     config.ingest.resume = false;
-    const auto again = Ingest(config, metrics).run(std::stop_token());
+    const auto again = Ingest(config, metrics, health()).run(std::stop_token());
     CHECK(again.resumed_at == 0);
     CHECK(again.sent == 1000);
   }
   SECTION("another order is another replay: from the start") {
     config.ingest.order = ReplayOrder::file;
-    const auto other = Ingest(config, metrics).run(std::stop_token());
+    const auto other = Ingest(config, metrics, health()).run(std::stop_token());
     CHECK(other.resumed_at == 0);
     CHECK(other.sent == 1000);
   }

@@ -27,4 +27,17 @@ inline std::string mock_bootstrap(kafka::Producer& producer) {
   return rd_kafka_mock_cluster_bootstraps(mock_cluster_of(producer));
 }
 
+// A one-broker mock cluster that lives as long as this object, for any client to use
+// through its bootstrap address, as a real broker would be.
+class MockCluster {
+ public:
+  MockCluster() : owner_(mock_producer_settings()), bootstrap_(mock_bootstrap(owner_)) {}
+  [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
+  [[nodiscard]] rd_kafka_mock_cluster_t* cluster() { return mock_cluster_of(owner_); }
+
+ private:
+  kafka::Producer owner_;
+  std::string bootstrap_;
+};
+
 }  // namespace sfcrimed::test

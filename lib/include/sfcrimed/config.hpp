@@ -30,6 +30,11 @@ struct KafkaConfig {
   std::string bootstrap = "localhost:9092";
   std::string topic = "sf.police.calls";
   int partitions = 3;  // for topics sfcrimed creates
+  // How long what a failover makes transient is retried before sfcrimed gives up (exit 69).
+  std::chrono::milliseconds unavailable_timeout{std::chrono::minutes(2)};
+  // How long a part may have work and make no progress (or overrun a Kafka call's
+  // deadline) before /healthz answers 503 and the watchdog pings stop.
+  std::chrono::milliseconds stall_timeout{std::chrono::minutes(1)};
 };
 
 struct IngestConfig {

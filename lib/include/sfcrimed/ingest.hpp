@@ -14,6 +14,7 @@
 
 #include "sfcrimed/call_file.hpp"
 #include "sfcrimed/config.hpp"
+#include "sfcrimed/health.hpp"
 #include "sfcrimed/metrics.hpp"
 
 namespace sfcrimed {
@@ -76,17 +77,22 @@ struct IngestReport {
 
 class Ingest {
  public:
-  Ingest(const Config& config, Metrics& metrics);
+  // Reports its progress (acknowledgements) and its work (calls in flight) to `health`.
+  Ingest(const Config& config, Metrics& metrics, Health& health);
 
   // Reads the file and replays it (again and again with ingest.loop) until the end or
   // until `stop` is requested; then waits for the delivery reports of what was sent (at
-  // most `flush_timeout`) and returns the account. Runs in the calling thread. Throws
-  // CallFileError when the file cannot be read, std::runtime_error when Kafka cannot be.
-  IngestReport run(const std::stop_token& stop, std::chrono::milliseconds flush_timeout = std::chrono::seconds(60));
+  // most the producer's message.timeout.ms) and returns the account. Runs in the
+  // calling thread. What a failover makes transient is retried for
+  // kafka.unavailable_timeout, then kafka::Unavailable thrown; kafka::Interrupted when a
+  // stop comes meanwhile. Throws CallFileError when the file cannot be read,
+  // std::runtime_error when Kafka cannot be used at all.
+  IngestReport run(const std::stop_token& stop);
 
  private:
   const Config& config_;
   Metrics& metrics_;
+  Health::Part& health_;
 };
 
 }  // namespace sfcrimed

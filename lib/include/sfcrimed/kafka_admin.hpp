@@ -1,32 +1,51 @@
 #pragma once
-// Topic checks and creation, through any librdkafka client's connection.
+// Topic checks and creation, offsets of a topic and of a consumer group, through any
+// librdkafka client's connection. Every call is bounded by its timeout; a failure that a
+// failover makes transient throws kafka::TransientError (kafka_retry.hpp), so callers
+// can retry it, and anything else std::runtime_error.
 
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
+#include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/kafka_settings.hpp"
 
 namespace sfcrimed::kafka {
 
-// The topic's partition count; 0 when the cluster has no such topic. Throws
-// std::runtime_error when the cluster does not answer within `timeout`.
+// The topic's partition count; 0 when the cluster has no such topic.
 int partition_count(RdKafka::Handle& client, const std::string& topic, std::chrono::milliseconds timeout);
 
 // Makes sure `topic` exists: creates it with `partitions` partitions, the broker's
 // default replication factor and `topic_configs` (e.g. cleanup.policy=compact) when it is
-// missing. Returns true when it created the topic. Throws std::runtime_error (the
-// broker's reason) when it can do neither.
+// missing. Returns true when it created the topic.
 bool ensure_topic(RdKafka::Handle& client, const std::string& topic, int partitions, std::chrono::milliseconds timeout,
                   const Settings& topic_configs = {});
 
-// A partition's low and high watermarks, into `low` and `high`. A topic created a moment
-// ago answers "not leader" until its partitions have leaders: asked again every 100 ms
-// until `deadline`. Returns the last answer's error (ERR_NO_ERROR when read).
-RdKafka::ErrorCode watermark_offsets(RdKafka::Handle& client, const std::string& topic, std::int32_t partition,
-                                     std::chrono::steady_clock::time_point deadline, std::int64_t& low,
-                                     std::int64_t& high);
+// Offsets per partition, and the partitions that could not be read with their errors.
+struct PartitionOffsets {
+  std::map<std::int32_t, std::int64_t> offsets;
+  std::map<std::int32_t, RdKafka::ErrorCode> errors;
+  // Throws for the first error (TransientError when it is transient); nothing when none.
+  void check(const std::string& what) const;
+};
+
+// Partitions 0..partitions-1 of `topic`: their end offsets (the high watermarks), or with
+// `earliest` their first offsets, in one ListOffsets request per leader. A partition
+// whose leader is moving comes back in `errors`; a request that times out throws
+// TransientError.
+PartitionOffsets list_offsets(RdKafka::Handle& client, const std::string& topic, int partitions,
+                              std::chrono::milliseconds timeout, bool earliest = false);
+
+// The offsets the group of `consumer` (its group.id; it need not be subscribed) has
+// committed for partitions 0..partitions-1 of `topic`, only those it has committed; a
+// request that times out throws TransientError. (Not through the admin API's
+// ListConsumerGroupOffsets: librdkafka 2.14.2 crashes when a client without a group gets
+// NOT_COORDINATOR for it, https://github.com/confluentinc/librdkafka/issues/5040.)
+std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
+                                                       int partitions, std::chrono::milliseconds timeout);
 
 }  // namespace sfcrimed::kafka

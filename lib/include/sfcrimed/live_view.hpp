@@ -43,7 +43,9 @@ class LiveView {
   // Everything the page draws, one JSON line:
   // {"status":"...","ingest":{"rate":R,"acked":N}|null,
   //  "pipeline":{"input_rate":R,"processed_rate":R,"lag":N,"latency_ms":{"p50":X|null,"p99":X|null},
-  //              "open_windows":N,"consumed":N,"malformed":N,"duplicates":N,"late":N}|null,
+  //              "open_windows":N,"consumed":N,"malformed":N,"duplicates":N,"late":N,
+  //              "partitions":[{"partition":N,"owner":THREAD|null,"lag":N},...]}|null,  every one;
+  //                                                            null owner: no thread here reads it
   //  "calls":N,"malformed":N,"crime_type_count":N,     calls and dead letters, earlier runs' too
   //  "crime_types":[{"name":"...","count":N},...],              the largest `top`
   //  "dispositions":[{"code":"...","description":"..."|null,"count":N},...],  all, largest first

@@ -42,7 +42,9 @@ struct PipelineMetrics {
   prometheus::Histogram& latency;                        // Kafka timestamp of a call to its application, seconds
   prometheus::Histogram& window_emit_latency;            // a window's close to its final counts committed, seconds
   prometheus::Histogram& transaction_records;            // calls topic records per transaction (batch size)
-  prometheus::Family<prometheus::Gauge>& lag;            // {partition}: records behind the end
+  prometheus::Family<prometheus::Gauge>& lag;            // {partition}: records behind the end, every partition
+  prometheus::Gauge& partitions_unowned;                 // calls-topic partitions no thread here owns
+  prometheus::Family<prometheus::Gauge>& last_commit;    // {thread}: Unix time of its last committed transaction
   prometheus::Family<prometheus::Gauge>& open_windows;   // {partition}
   prometheus::Family<prometheus::Gauge>& state_entries;  // {partition}: counts and crime_ids held
   prometheus::Gauge& threads;

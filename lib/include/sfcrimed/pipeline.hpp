@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "sfcrimed/config.hpp"
+#include "sfcrimed/health.hpp"
 #include "sfcrimed/metrics.hpp"
 #include "sfcrimed/radio_codes.hpp"
 #include "sfcrimed/stats_topic.hpp"
@@ -43,12 +44,22 @@ struct PipelineReport {
   [[nodiscard]] std::string to_json() const;
 };
 
+// One calls-topic partition: who reads it here and how far behind its end it is.
+struct PartitionProgress {
+  std::int32_t partition = 0;
+  std::optional<int> owner;  // the pipeline thread that owns it; nothing: no thread here does
+  std::int64_t end = -1;     // its end offset; -1: not read yet
+  std::int64_t lag = 0;      // records behind the end: from the owner's last commit, or the group's
+};
+
 // The pipeline's progress since an earlier reading, the figures of Spark's progress
 // reports and more: progress_line() logs it, the live page shows it.
 struct PipelineProgress {
   double input_rate = 0;      // records/s arriving in the calls topic (its end offsets)
   double processed_rate = 0;  // records/s consumed
   std::int64_t lag = 0;       // records behind the end offsets, over all partitions
+  // Every partition of the calls topic, owned or not: a partition nobody reads shows.
+  std::vector<PartitionProgress> partitions;
   // End-to-end latency quantiles, seconds: the upper bound of the histogram bucket they
   // fall in (infinity beyond the last); nothing when no call was applied since.
   std::optional<double> latency_p50;
@@ -71,16 +82,18 @@ struct PipelineProgress {
 
 class Pipeline {
  public:
-  // Loads the radio-code table (throws RadioCodesError).
-  Pipeline(const Config& config, Metrics& metrics);
+  // Loads the radio-code table (throws RadioCodesError). Each thread reports to `health`.
+  Pipeline(const Config& config, Metrics& metrics, Health& health);
   ~Pipeline();
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
 
   // Creates the topics it writes when missing, then runs the threads until `stop` is
   // requested or, after drain_to_current_end(), until every partition is consumed to the
-  // end offsets seen then (every window flushed to the stats topic). Throws
-  // std::runtime_error when Kafka cannot be used; a thread's fatal error stops them all.
+  // end offsets seen then (every window flushed to the stats topic). What a failover
+  // makes transient is retried for kafka.unavailable_timeout; then it throws
+  // kafka::Unavailable. Throws std::runtime_error when Kafka cannot be used at all; a
+  // thread's fatal error stops them all.
   PipelineReport run(const std::stop_token& stop);
 
   // Threads that have had their first share of the partitions from the consumer group
@@ -88,7 +101,9 @@ class Pipeline {
   // empty share, which counts too): pipeline.threads of them means the pipeline works.
   [[nodiscard]] int threads_assigned() const;
 
-  // Drain mode: finish once the calls topic is consumed to its current end. Any thread.
+  // Drain mode: finish once the calls topic is consumed to its current end (its end
+  // offsets as the pipeline's monitor reads them next, right away). Any thread; returns
+  // at once.
   void drain_to_current_end();
 
   // The progress since `since`, which moves to now. Any thread, with its own mark.

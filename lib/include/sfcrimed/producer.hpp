@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/kafka_settings.hpp"
 
 namespace sfcrimed::kafka {
@@ -24,9 +25,11 @@ struct DeliveryCounts {
   [[nodiscard]] std::uint64_t in_flight() const { return queued - acked - failed; }
 };
 
-// A transaction call that failed. `abortable`: abort the transaction and start again
-// from the last committed state; otherwise the producer cannot go on (fenced by a newer
-// instance with the same transactional.id, or a fatal error).
+// A transaction call that failed for good. `abortable`: abort the transaction and start
+// again from the last committed state; otherwise the producer cannot go on (fenced by a
+// newer instance with the same transactional.id, or a fatal error). A call that may
+// simply be made again (timed out, the coordinator moving) throws kafka::TransientError
+// instead (kafka_retry.hpp).
 class TransactionError : public std::runtime_error {
  public:
   TransactionError(const std::string& what, bool abortable) : std::runtime_error(what), abortable_(abortable) {}
@@ -60,7 +63,8 @@ class Producer {
                const Headers& headers);
 
   // Kafka transactions (the settings must include transactional.id). Each throws
-  // TransactionError with librdkafka's reason.
+  // TransactionError, or TransientError when librdkafka says the same call may be made
+  // again (kafka::retry does), with librdkafka's reason.
   void init_transactions(std::chrono::milliseconds timeout);
   void begin_transaction();
   // Commits `offsets` (next offsets to read) for the consumer whose group metadata is given,

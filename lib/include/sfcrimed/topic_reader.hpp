@@ -31,9 +31,10 @@ class NoSuchTopic : public std::runtime_error {
 // transaction's messages are not waited for), and messages of aborted transactions are
 // never handed over. An empty partition is at its end at once.
 //
-// Throws NoSuchTopic when the topic does not exist, std::runtime_error when the end is
-// not reached within `timeout` (counted from the call) or the partition does not exist,
-// SettingError for a setting librdkafka refuses; what on_message throws passes through.
+// Throws NoSuchTopic when the topic does not exist, TransientError (kafka_retry.hpp) when
+// the end is not reached within `timeout` (counted from the call) or the cluster does not
+// answer, std::runtime_error when the partition does not exist, SettingError for a
+// setting librdkafka refuses; what on_message throws passes through.
 std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
                           const std::function<void(const RdKafka::Message&)>& on_message,
                           std::chrono::milliseconds timeout, std::optional<std::int32_t> only_partition = {});
@@ -52,9 +53,9 @@ void read_stats_topic(const Settings& settings, const std::string& topic, StatsT
 // no message a consumer is given (a transaction marker). Reads uncommitted messages too:
 // this is for topics without transactions, such as the calls topic.
 //
-// Throws NoSuchTopic when the topic does not exist, std::runtime_error when the ends are
-// not reached within `timeout` (counted from the call), SettingError for a setting
-// librdkafka refuses; what on_message throws passes through.
+// Throws NoSuchTopic when the topic does not exist, TransientError when the ends are not
+// reached within `timeout` (counted from the call) or the cluster does not answer,
+// SettingError for a setting librdkafka refuses; what on_message throws passes through.
 std::uint64_t read_last_messages(const Settings& settings, const std::string& topic, std::int64_t count,
                                  const std::function<void(const RdKafka::Message&)>& on_message,
                                  std::chrono::milliseconds timeout);

@@ -1,0 +1,31 @@
+#pragma once
+// The one place where each Kafka client sfcrimed makes gets its librdkafka settings: the
+// brokers, what every client shares (the connection's security), and each role's own.
+
+#include <string>
+#include <string_view>
+
+#include "sfcrimed/config.hpp"
+#include "sfcrimed/kafka_settings.hpp"
+
+namespace sfcrimed {
+
+// bootstrap.servers, client.id, and the connection settings every client shares: for
+// now the security.*, sasl.* and ssl.* properties of [producer], so that a client that
+// is no producer gets in where the producer does.
+kafka::Settings client_settings(const Config& config, std::string_view client_id);
+
+// The ingest's idempotent producer: [producer] as configured.
+kafka::Settings ingest_producer_settings(const Config& config);
+
+// A pipeline thread's transactional producer, `id` its transactional.id.
+kafka::Settings transactional_producer_settings(const Config& config, const std::string& id);
+
+// A pipeline thread's consumer: a member of pipeline.group, statically named `member`.
+kafka::Settings group_consumer_settings(const Config& config, const std::string& member);
+
+// Whether the pipeline's consumers use the next-generation group protocol (KIP-848,
+// group.protocol = consumer), whose rebalances are always incremental.
+bool uses_consumer_group_protocol(const Config& config);
+
+}  // namespace sfcrimed

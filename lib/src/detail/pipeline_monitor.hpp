@@ -1,0 +1,44 @@
+#pragma once
+// The pipeline's monitor thread: every second it reads the calls topic's end offsets (and,
+// for partitions no thread here owns, what the group has committed), so that the lag of
+// every partition is known and reported, owned or not; it tells the health monitor how
+// much work waits for each thread; and it reads the drain's end offsets when asked. It
+// never blocks a consumer thread: a slow or failing cluster only makes its figures older.
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+#include <stop_token>
+#include <vector>
+
+#include "pipeline_shared.hpp"
+
+namespace sfcrimed::detail {
+
+class PartitionMonitor {
+ public:
+  // `threads`: the consumer threads' health parts, by index.
+  PartitionMonitor(PipelineShared& shared, std::vector<Health::Part*> threads);
+  ~PartitionMonitor();
+  PartitionMonitor(const PartitionMonitor&) = delete;
+  PartitionMonitor& operator=(const PartitionMonitor&) = delete;
+
+  // Until `stop`; throws what makes the drain impossible (kafka::Unavailable).
+  void run(const std::stop_token& stop);
+
+ private:
+  void read_end_offsets();
+  void refresh_metadata();
+  void arm_drain(const std::stop_token& stop);
+  void report(const std::vector<PartitionProgress>& lags);
+
+  PipelineShared& shared_;
+  // A member of no group, with the group's id: it reads what the group committed.
+  std::unique_ptr<RdKafka::KafkaConsumer> offsets_;
+  std::vector<Health::Part*> threads_;
+  Health::Part& health_;      // the monitor's own calls
+  Health::Part& unassigned_;  // records waiting in partitions no thread here owns
+  bool warned_ = false;       // a failing read is logged once, and its recovery
+};
+
+}  // namespace sfcrimed::detail

@@ -5,6 +5,12 @@
 # SFCRIMED_RDKAFKA_PREFIX overrides the selection (a prefix with include/ and lib/ holding
 # librdkafka.a and librdkafka++.a); the minimum version of scripts/librdkafka/pin.env holds
 # for it too.
+#
+# SFCRIMED_RDKAFKA_SHARED links the shared libraries instead, found through the build
+# tree's RPATH: the ThreadSanitizer preset's choice, so that test/tsan.supp can set aside
+# what librdkafka's own uninstrumented code does (called_from_lib needs a library of its
+# own) while races in sfcrimed's code, its librdkafka callbacks included, are reported.
+# Never installed.
 
 file(STRINGS ${PROJECT_SOURCE_DIR}/scripts/librdkafka/pin.env rdkafka_pin REGEX "^LIBRDKAFKA_(VERSION|MINIMUM)=")
 string(REGEX REPLACE ".*LIBRDKAFKA_MINIMUM=([0-9.]+).*" "\\1" rdkafka_minimum "${rdkafka_pin}")
@@ -48,11 +54,26 @@ endif()
 string(REPLACE " " ";" rdkafka_requires "${rdkafka_requires}")
 pkg_check_modules(RDKAFKA_DEPS REQUIRED IMPORTED_TARGET ${rdkafka_requires})
 find_package(Threads REQUIRED)
-add_library(sfcrimed_rdkafka_c STATIC IMPORTED)
-set_target_properties(sfcrimed_rdkafka_c PROPERTIES IMPORTED_LOCATION "${rdkafka_prefix}/lib/librdkafka.a"
+option(SFCRIMED_RDKAFKA_SHARED "Link librdkafka's shared libraries (for the ThreadSanitizer build)" OFF)
+if(SFCRIMED_RDKAFKA_SHARED)
+  set(rdkafka_kind SHARED)
+  # An installed TSan build (install_destdir's test) finds them where they were linked.
+  set(CMAKE_INSTALL_RPATH_USE_LINK_PATH ON)
+  set(rdkafka_c "${rdkafka_prefix}/lib/librdkafka.so.1")
+  set(rdkafka_cpp "${rdkafka_prefix}/lib/librdkafka++.so.1")
+else()
+  set(rdkafka_kind STATIC)
+  set(rdkafka_c "${rdkafka_prefix}/lib/librdkafka.a")
+  set(rdkafka_cpp "${rdkafka_prefix}/lib/librdkafka++.a")
+endif()
+if(NOT EXISTS "${rdkafka_c}" OR NOT EXISTS "${rdkafka_cpp}")
+  message(FATAL_ERROR "librdkafka: ${rdkafka_c} or ${rdkafka_cpp} is missing: run scripts/setup.sh")
+endif()
+add_library(sfcrimed_rdkafka_c ${rdkafka_kind} IMPORTED)
+set_target_properties(sfcrimed_rdkafka_c PROPERTIES IMPORTED_LOCATION "${rdkafka_c}"
                                                     INTERFACE_INCLUDE_DIRECTORIES "${rdkafka_prefix}/include")
 target_link_libraries(sfcrimed_rdkafka_c INTERFACE PkgConfig::RDKAFKA_DEPS Threads::Threads ${CMAKE_DL_LIBS} m rt)
-add_library(sfcrimed::rdkafka STATIC IMPORTED)
-set_target_properties(sfcrimed::rdkafka PROPERTIES IMPORTED_LOCATION "${rdkafka_prefix}/lib/librdkafka++.a")
+add_library(sfcrimed::rdkafka ${rdkafka_kind} IMPORTED)
+set_target_properties(sfcrimed::rdkafka PROPERTIES IMPORTED_LOCATION "${rdkafka_cpp}")
 target_link_libraries(sfcrimed::rdkafka INTERFACE sfcrimed_rdkafka_c)
-message(STATUS "librdkafka ${RDKAFKA_VERSION}: ${rdkafka_prefix}")
+message(STATUS "librdkafka ${RDKAFKA_VERSION} (${rdkafka_kind}): ${rdkafka_prefix}")

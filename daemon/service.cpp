@@ -28,8 +28,8 @@
 
 #include "commands.hpp"
 #include "live_page.hpp"
-#include "sfcrimed/config.hpp"
 #include "sfcrimed/client_settings.hpp"
+#include "sfcrimed/config.hpp"
 #include "sfcrimed/health.hpp"
 #include "sfcrimed/http_server.hpp"
 #include "sfcrimed/ingest.hpp"

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/stats_topic.hpp"
 #include "sfcrimed/topic_reader.hpp"
 
@@ -85,17 +86,25 @@ int stats_command(int argc, const char* const* argv) {
                     std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
   };
   const kafka::Settings settings = {{"bootstrap.servers", bootstrap}};
+  // A failover while reading (a leader moving, a broker restarting) is read through again,
+  // from the start, within the same time limit.
+  kafka::RetryPolicy policy;
+  policy.give_up_after = timeout;
   StatsTotals totals;
   Refused refused;
   try {
-    kafka::read_stats_topic(settings, stats_topic, totals, timeout,
-                            [&](const RdKafka::Message& message, const std::string& why) {
-                              if (refused.count++ == 0) {
-                                refused.partition = message.partition();
-                                refused.offset = message.offset();
-                                refused.reason = why;
-                              }
-                            });
+    kafka::retry(policy, "read the stats topic '" + stats_topic + "'", [&] {
+      totals = StatsTotals();
+      refused = Refused();
+      kafka::read_stats_topic(settings, stats_topic, totals, time_left(),
+                              [&](const RdKafka::Message& message, const std::string& why) {
+                                if (refused.count++ == 0) {
+                                  refused.partition = message.partition();
+                                  refused.offset = message.offset();
+                                  refused.reason = why;
+                                }
+                              });
+    });
   } catch (const kafka::NoSuchTopic& e) {
     std::cerr << "sfcrimed stats: " << e.what()
               << "; has the pipeline run? It writes the stats topic (--stats-topic names another)\n";
@@ -111,8 +120,10 @@ int stats_command(int argc, const char* const* argv) {
   }
 
   try {
-    totals.set_malformed(kafka::read_to_end(
-        settings, dlq_topic, [](const RdKafka::Message&) {}, time_left()));
+    totals.set_malformed(kafka::retry(policy, "read the dead-letter topic '" + dlq_topic + "'", [&] {
+      return kafka::read_to_end(
+          settings, dlq_topic, [](const RdKafka::Message&) {}, time_left());
+    }));
   } catch (const kafka::NoSuchTopic&) {
     // No dead-letter topic holds no malformed calls; said on stderr in case the name is wrong.
     std::cerr << "sfcrimed stats: no dead-letter topic " << dlq_topic << " on " << bootstrap << ": 0 malformed calls\n";

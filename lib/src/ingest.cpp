@@ -155,8 +155,7 @@ ResumePoint find_resume_point(const Config& config, const kafka::RetryPolicy& po
   // status 1) can leave a gap before the lowest position that this does not see;
   // ingest.resume = false replays everything.
   if (point.highest >= point.position) {
-    add_found(point,
-              last_marks(settings, topic, static_cast<std::int64_t>(point.highest + 1 - point.position), policy),
+    add_found(point, last_marks(settings, topic, static_cast<std::int64_t>(point.highest + 1 - point.position), policy),
               replay_id);
   }
   if (!config.ingest.loop && point.position >= records) {
@@ -299,8 +298,8 @@ class Replay {
         return *not_sent;
       }
       if (config_.ingest.loop) {
-        log::info("ingest", "end of " + config_.ingest.file + " after " + std::to_string(sent_) +
-                                " calls sent; starting over");
+        log::info("ingest",
+                  "end of " + config_.ingest.file + " after " + std::to_string(sent_) + " calls sent; starting over");
       }
     }
     return 0;
@@ -328,8 +327,8 @@ class Replay {
         // Those of the pass found in the topic already are accounted for in already_in_topic.
         const std::uint64_t pass_end = position_ + (records - i);
         return records - i -
-               static_cast<std::uint64_t>(std::count_if(next_ahead_, resume_.ahead.end(),
-                                                        [&](auto ahead) { return ahead < pass_end; }));
+               static_cast<std::uint64_t>(
+                   std::count_if(next_ahead_, resume_.ahead.end(), [&](auto ahead) { return ahead < pass_end; }));
       }
       send(calls_[i]);
     }
@@ -380,7 +379,7 @@ class Replay {
   const std::vector<Call>& calls_;
   const ResumePoint& resume_;
   std::vector<std::uint64_t>::const_iterator next_ahead_;  // the next position not to send again
-  std::uint64_t position_;                                  // the next call's: pass x records + index
+  std::uint64_t position_;                                 // the next call's: pass x records + index
   kafka::Headers headers_;
   std::string value_;
   const Clock::time_point start_ = Clock::now();
@@ -446,8 +445,8 @@ IngestReport Ingest::run(const std::stop_token& stop) {
                                std::chrono::seconds(15));
   });
   if (created) {
-    log::notice("ingest", "created topic " + config_.kafka.topic + " with " +
-                              std::to_string(config_.kafka.partitions) + " partitions");
+    log::notice("ingest", "created topic " + config_.kafka.topic + " with " + std::to_string(config_.kafka.partitions) +
+                              " partitions");
   }
 
   const std::string replay_id = replay_fingerprint(calls, config_.ingest.order);
@@ -473,6 +472,5 @@ IngestReport Ingest::run(const std::stop_token& stop) {
                           format("%.2f", report.seconds) + " s (" + format("%.0f", report.rate()) + " calls/s)");
   return report;
 }
-
 
 }  // namespace sfcrimed

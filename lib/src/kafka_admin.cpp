@@ -13,7 +13,8 @@ namespace sfcrimed::kafka {
 namespace {
 
 using EventPtr = std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)>;
-using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+using PartitionListPtr =
+    std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
 
 int milliseconds(std::chrono::milliseconds timeout) {
   return static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 1, INT_MAX));
@@ -190,6 +191,7 @@ PartitionOffsets list_offsets(RdKafka::Handle& client, const std::string& topic,
 std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
                                                        int partitions, std::chrono::milliseconds timeout) {
   std::vector<RdKafka::TopicPartition*> list;
+  list.reserve(static_cast<std::size_t>(partitions));
   for (std::int32_t partition = 0; partition < partitions; ++partition) {
     list.push_back(RdKafka::TopicPartition::create(topic, partition));
   }

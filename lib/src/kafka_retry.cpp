@@ -8,8 +8,8 @@
 #include <mutex>
 #include <thread>
 
-#include "sfcrimed/config.hpp"
 #include "detail/format.hpp"
+#include "sfcrimed/config.hpp"
 #include "sfcrimed/log.hpp"
 
 namespace sfcrimed::kafka {
@@ -41,14 +41,14 @@ bool is_transient(RdKafka::ErrorCode err) {
       E::ERR__DESTROY_BROKER, E::ERR__WAIT_COORD, E::ERR__NODE_UPDATE, E::ERR__RETRY, E::ERR__ISR_INSUFF,
       E::ERR__MSG_TIMED_OUT, E::ERR__UNKNOWN_BROKER, E::ERR__OUTDATED,
       // The brokers': leaders and coordinators moving, replicas catching up.
-      E::ERR_REQUEST_TIMED_OUT, E::ERR_NETWORK_EXCEPTION, E::ERR_LEADER_NOT_AVAILABLE,
-      E::ERR_NOT_LEADER_FOR_PARTITION, E::ERR_BROKER_NOT_AVAILABLE, E::ERR_REPLICA_NOT_AVAILABLE,
-      E::ERR_COORDINATOR_LOAD_IN_PROGRESS, E::ERR_COORDINATOR_NOT_AVAILABLE, E::ERR_NOT_COORDINATOR,
-      E::ERR_NOT_ENOUGH_REPLICAS, E::ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, E::ERR_NOT_CONTROLLER,
-      E::ERR_REBALANCE_IN_PROGRESS, E::ERR_CONCURRENT_TRANSACTIONS, E::ERR_KAFKA_STORAGE_ERROR,
-      E::ERR_FENCED_LEADER_EPOCH, E::ERR_UNKNOWN_LEADER_EPOCH, E::ERR_OFFSET_NOT_AVAILABLE,
-      E::ERR_PREFERRED_LEADER_NOT_AVAILABLE, E::ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE,
-      E::ERR_THROTTLING_QUOTA_EXCEEDED, E::ERR_UNSTABLE_OFFSET_COMMIT, E::ERR_REBOOTSTRAP_REQUIRED};
+      E::ERR_REQUEST_TIMED_OUT, E::ERR_NETWORK_EXCEPTION, E::ERR_LEADER_NOT_AVAILABLE, E::ERR_NOT_LEADER_FOR_PARTITION,
+      E::ERR_BROKER_NOT_AVAILABLE, E::ERR_REPLICA_NOT_AVAILABLE, E::ERR_COORDINATOR_LOAD_IN_PROGRESS,
+      E::ERR_COORDINATOR_NOT_AVAILABLE, E::ERR_NOT_COORDINATOR, E::ERR_NOT_ENOUGH_REPLICAS,
+      E::ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND, E::ERR_NOT_CONTROLLER, E::ERR_REBALANCE_IN_PROGRESS,
+      E::ERR_CONCURRENT_TRANSACTIONS, E::ERR_KAFKA_STORAGE_ERROR, E::ERR_FENCED_LEADER_EPOCH,
+      E::ERR_UNKNOWN_LEADER_EPOCH, E::ERR_OFFSET_NOT_AVAILABLE, E::ERR_PREFERRED_LEADER_NOT_AVAILABLE,
+      E::ERR_ELIGIBLE_LEADERS_NOT_AVAILABLE, E::ERR_THROTTLING_QUOTA_EXCEEDED, E::ERR_UNSTABLE_OFFSET_COMMIT,
+      E::ERR_REBOOTSTRAP_REQUIRED};
   return std::find(kTransient.begin(), kTransient.end(), err) != kTransient.end();
 }
 
@@ -113,13 +113,13 @@ void RetryState::failed(const std::exception& failure) {
                               format_duration(policy_.give_up_after) + " (kafka.unavailable_timeout)");
   } else if (now - last_logged_ >= kLogEvery) {
     last_logged_ = now;
-    log::warning("kafka", "still cannot " + what_ + " after " + detail::seconds_text(since(now, first_failure_)) + " and " +
-                              std::to_string(failures_) + " attempts (" + failure.what() + ")");
+    log::warning("kafka", "still cannot " + what_ + " after " + detail::seconds_text(since(now, first_failure_)) +
+                              " and " + std::to_string(failures_) + " attempts (" + failure.what() + ")");
   }
   const auto elapsed = since(now, first_failure_);
   if (elapsed >= policy_.give_up_after) {
-    throw Unavailable("cannot " + what_ + " since " + first_failure_wall_ + " (" + detail::seconds_text(elapsed) + ", " +
-                      std::to_string(failures_) + " attempts; kafka.unavailable_timeout is " +
+    throw Unavailable("cannot " + what_ + " since " + first_failure_wall_ + " (" + detail::seconds_text(elapsed) +
+                      ", " + std::to_string(failures_) + " attempts; kafka.unavailable_timeout is " +
                       format_duration(policy_.give_up_after) + "): " + failure.what());
   }
   const auto wait = std::min(backoff_, policy_.give_up_after - elapsed);
@@ -131,8 +131,9 @@ void RetryState::failed(const std::exception& failure) {
 
 void RetryState::succeeded() const {
   if (failures_ > 0) {
-    log::notice("kafka", "could " + what_ + " again after " + detail::seconds_text(since(policy_.now(), first_failure_)) +
-                             " (" + std::to_string(failures_) + " failed attempts)");
+    log::notice("kafka", "could " + what_ + " again after " +
+                             detail::seconds_text(since(policy_.now(), first_failure_)) + " (" +
+                             std::to_string(failures_) + " failed attempts)");
   }
 }
 

@@ -74,6 +74,7 @@ void set_up_topics(detail::PipelineShared& shared, const std::stop_token& stop) 
 void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
   const int count = shared.config.pipeline.threads;
   std::vector<Health::Part*> parts;
+  parts.reserve(static_cast<std::size_t>(count));
   for (int index = 0; index < count; ++index) {
     parts.push_back(&shared.health.add("pipeline thread " + std::to_string(index)));
   }
@@ -172,9 +173,8 @@ PipelineProgress Pipeline::progress(PipelineProgress::Mark& since) const {
   }
   progress.latency_p50 = bucket_quantile(histogram, since.latency, 0.5);
   progress.latency_p99 = bucket_quantile(histogram, since.latency, 0.99);
-  progress.input_rate = since.end_sum < 0 || end_sum < 0
-                            ? 0
-                            : std::max(0.0, static_cast<double>(end_sum - since.end_sum) / seconds);
+  progress.input_rate =
+      since.end_sum < 0 || end_sum < 0 ? 0 : std::max(0.0, static_cast<double>(end_sum - since.end_sum) / seconds);
   progress.processed_rate = (consumed - since.consumed) / seconds;
   progress.consumed = static_cast<std::uint64_t>(consumed);
   progress.malformed = shared.malformed.load();

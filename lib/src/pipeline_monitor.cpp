@@ -66,8 +66,8 @@ void PartitionMonitor::run(const std::stop_token& stop) {
 
 void PartitionMonitor::read_end_offsets() {
   const auto in_call = health_.call("reading the calls topic's end offsets", Clock::now() + kReadTimeout);
-  const auto ends = kafka::list_offsets(shared_.admin->handle(), shared_.config.kafka.topic, shared_.partitions,
-                                        kReadTimeout);
+  const auto ends =
+      kafka::list_offsets(shared_.admin->handle(), shared_.config.kafka.topic, shared_.partitions, kReadTimeout);
   shared_.set_end_offsets(ends.offsets);
   ends.check("reading the end offsets of '" + shared_.config.kafka.topic + "'");  // said once, kept as read
 }

@@ -103,6 +103,7 @@ void Worker::release(const std::vector<std::int32_t>& partitions, bool lost) {
   }
   if (cooperative()) {
     std::vector<RdKafka::TopicPartition*> revoked;
+    revoked.reserve(partitions.size());
     for (const auto partition : partitions) {
       revoked.push_back(RdKafka::TopicPartition::create(shared_.config.kafka.topic, partition));
     }

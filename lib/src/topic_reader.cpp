@@ -130,7 +130,7 @@ std::uint64_t consume_to_end(RdKafka::Consumer& consumer, RdKafka::Queue& queue,
     if (left.count() <= 0) {
       // A leader moving or a broker frozen: another attempt, with fresh metadata, may do.
       throw TransientError(timeout_error + partition_list(pending) + left_text +
-                               (last_error.empty() ? "" : "; last error: " + last_error) + ")");
+                           (last_error.empty() ? "" : "; last error: " + last_error) + ")");
     }
     const std::unique_ptr<RdKafka::Message> message(
         consumer.consume(&queue, static_cast<int>(std::min<std::int64_t>(left.count(), 200))));

@@ -81,6 +81,7 @@ one_protocol() {
   consumer=$!
   sleep 25
   mark leave
+  # shellcheck disable=SC2046 # one id a word
   kill -TERM "$consumer" $(pgrep -P "$consumer" || true) 2>/dev/null || true
   wait "$consumer" 2>/dev/null || true
   sleep 25

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds librdkafka (C and C++ static libraries, with SSL, SASL SCRAM/OAUTHBEARER/GSSAPI, zstd, lz4
+# Builds librdkafka (C and C++ libraries, with SSL, SASL SCRAM/OAUTHBEARER/GSSAPI, zstd, lz4
 # and libcurl) from Debian's source package into a cache outside the clone, once per
 # version and build flags, and selects it for CMake. scripts/setup.sh runs it.
 #
@@ -32,7 +32,9 @@ source "$here/pin.env"
 # sees (glibc's C11 <threads.h> calls are invisible to GCC 12's ThreadSanitizer).
 configure_flags=(--enable-ssl --enable-gssapi --enable-zstd --enable-lz4-ext
   --enable-curl --enable-zlib --disable-c11threads --disable-syslog)
-flavour=$(printf '%s\n' "${configure_flags[@]}" | sha256sum | cut -c1-8)
+# What a build holds (static and shared libraries) is part of the flavour too.
+layout=2
+flavour=$(printf '%s\n' "layout $layout" "${configure_flags[@]}" | sha256sum | cut -c1-8)
 cache=$SFCRIMED_CACHE_HOME/librdkafka
 
 # upstream VERSION: 2.14.2-1 -> 2.14.2 (an epoch, if any, dropped too).
@@ -48,7 +50,7 @@ choose_version() {
   for item in "$@"; do
     version=${item%%=*}
     suite=${item#*=}
-    [[ $suite != "$item" ]] || suite=?
+    [[ $suite != "$item" ]] || suite="?"
     if [[ $version == "$LIBRDKAFKA_VERSION" ]]; then
       echo "$version $suite pinned"
       return 0
@@ -132,11 +134,13 @@ build() {
     tail -n 30 "$work/build.log" >&2
     die "building librdkafka $version failed (above); are scripts/setup.sh's packages installed?"
   }
-  # The binary links the static libraries (without their dependencies: those are Debian's
+  # The daemon links the static libraries (without their dependencies: those are Debian's
   # shared ones, updated by Debian) and needs nothing from the cache at run time, where an
-  # installed service could not read a build user's home.
+  # installed service could not read a build user's home. The shared ones are for the
+  # ThreadSanitizer build's tests alone (see cmake/librdkafka.cmake). The bundle of the
+  # dependencies' static libraries is not wanted at all.
   local installed=$work/stage$prefix
-  rm -f "$installed/lib/"*.so* "$installed/lib/librdkafka-static.a" "$installed/lib/pkgconfig/"*-static.pc
+  rm -f "$installed/lib/librdkafka-static.a" "$installed/lib/pkgconfig/"*-static.pc
   cat >"$installed/BUILD-INFO" <<EOF
 librdkafka=$(upstream "$version")
 debian_version=$version

@@ -103,6 +103,7 @@ cpp_roundtrip() {
 }
 
 # http_get PATH: "STATUS BODY" of a GET of $url PATH, STATUS 000 when nothing answers.
+# shellcheck disable=SC2154 # $url is the test's
 http_get() {
   python3 - "$url$1" <<'PY'
 import sys, urllib.error, urllib.request

@@ -22,9 +22,9 @@ Config secured() {
 
 TEST_CASE("every client gets the brokers and the connection's security", "[client_settings]") {
   const Config config = secured();
-  for (const auto& settings :
-       {sfcrimed::client_settings(config, "reader"), sfcrimed::ingest_producer_settings(config),
-        sfcrimed::transactional_producer_settings(config, "g.t.0"), sfcrimed::group_consumer_settings(config, "g.t.0")}) {
+  for (const auto& settings : {sfcrimed::client_settings(config, "reader"), sfcrimed::ingest_producer_settings(config),
+                               sfcrimed::transactional_producer_settings(config, "g.t.0"),
+                               sfcrimed::group_consumer_settings(config, "g.t.0")}) {
     CHECK(setting_or(settings, "bootstrap.servers", "") == "broker-a:9093,broker-b:9093");
     CHECK(setting_or(settings, "security.protocol", "") == "sasl_ssl");
     CHECK(setting_or(settings, "sasl.mechanism", "") == "SCRAM-SHA-512");

@@ -101,7 +101,8 @@ TEST_CASE("a file with a bad record sends nothing with on_error = fail", "[inges
   Config config = mock_config(cluster, path);
   config.ingest.on_error = sfcrimed::OnBadRecord::fail;
   Metrics metrics;
-  CHECK_THROWS_WITH(Ingest(config, metrics, health()).run(std::stop_token()), Catch::Contains("record 1 has no call_date_time"));
+  CHECK_THROWS_WITH(Ingest(config, metrics, health()).run(std::stop_token()),
+                    Catch::Contains("record 1 has no call_date_time"));
   CHECK(metrics.ingest.sent.Value() == 0);
 }
 

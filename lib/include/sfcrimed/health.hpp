@@ -77,7 +77,7 @@ class Health {
 
   struct Verdict {
     bool stuck = false;
-    std::string reason;            // "pipeline thread 1: no progress for 1m05s with 1,200 records to read"
+    std::string reason;                      // "pipeline thread 1: no progress for 1m05s with 1,200 records to read"
     std::chrono::milliseconds stuck_for{0};  // since the stuck part last made progress
   };
   // Asks every part. Any thread.

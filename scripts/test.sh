@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds and runs every test of sfcrimed, installing what is missing first (setup.sh):
-#   debug   all tests: unit, the shared-broker tests, and the cluster tests of
-#           scripts/kafka.sh (KRaft, ZooKeeper, three nodes, bad input)
+#   debug   all tests: unit, the shared-broker tests, and the cluster tests: scripts/kafka.sh
+#           (KRaft, ZooKeeper, three nodes, bad input), the demo, health with a frozen
+#           broker, and the failover tests on a shared three-node cluster
 #   asan    AddressSanitizer + UndefinedBehaviorSanitizer: unit and shared-broker tests
 #   tsan    ThreadSanitizer: unit and shared-broker tests
 # With the debug build, scripts/lint.sh, 60 s of scripts/fuzz.sh (the call parser under
@@ -41,8 +42,9 @@ if [[ " ${presets[*]} " == *" debug "* ]]; then
   "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || failures+=(fuzz)
 fi
 for preset in "${presets[@]}"; do
-  # The sanitizer builds skip the cluster tests: those test scripts/kafka.sh, not our
-  # C++ code, and the debug build has already run them.
+  # The sanitizer builds skip the cluster tests: most test scripts/kafka.sh, and the
+  # failover tests' 200,000-call runs on three brokers would take a sanitizer build many
+  # times as long; the debug build has run them.
   filter=()
   [[ $preset == debug ]] || filter=(--label-exclude cluster)
   say "ctest --preset $preset ${filter[*]}"

@@ -52,6 +52,7 @@ const KafkaSection& consumer_section() {
       {{"enable.auto.commit", "false"}, {"isolation.level", "read_committed"}},
       "(offsets commit in the pipeline's transactions, with the results they produced): every call counts once",
       {
+          {"group.protocol", "classic"},
           {"session.timeout.ms", "45000"},
           {"fetch.wait.max.ms", "100"},
           {"fetch.min.bytes", "1"},
@@ -66,7 +67,9 @@ const KafkaSection& consumer_section() {
 
 // Properties that other settings set, and the setting to use instead.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 5> kPropertiesSetElsewhere = {{
-    {"partition.assignment.strategy", "sfcrimed (the pipeline's rebalance handling is the eager protocol's)"},
+    {"partition.assignment.strategy",
+     "sfcrimed (the classic protocol's eager assignors are what it is tested with; for incremental rebalances "
+     "set consumer.group.protocol = consumer)"},
     {"bootstrap.servers", "kafka.bootstrap"},
     {"group.id", "pipeline.group"},
     {"transactional.id", "pipeline.group (each pipeline thread has its own id made from it)"},

@@ -53,11 +53,11 @@ void Worker::transact(OpenWindows open) {
   // The group's metadata goes with the offsets: a thread whose partitions the group has
   // given to another member since cannot commit them (KIP-447's fencing of zombies).
   transaction_call("add the consumer offsets to the transaction", [group, owned_offsets](kafka::Producer& producer) {
-    producer.send_offsets_to_transaction(*owned_offsets, *group, kKafkaCallTimeout);
+    producer.send_offsets_to_transaction(*owned_offsets, *group, kTransactionCallTimeout);
   });
   // A commit retried after a timeout finishes the same transaction (librdkafka resumes it).
   transaction_call("commit the transaction",
-                   [](kafka::Producer& producer) { producer.commit_transaction(kKafkaCallTimeout); });
+                   [](kafka::Producer& producer) { producer.commit_transaction(kTransactionCallTimeout); });
   producer_->begin_transaction();
   health_.progressed();
 }
@@ -119,7 +119,7 @@ void Worker::rewind(const std::string& why, bool abort) {
   if (abort) {
     try {
       transaction_call("abort the transaction",
-                       [](kafka::Producer& producer) { producer.abort_transaction(kKafkaCallTimeout); });
+                       [](kafka::Producer& producer) { producer.abort_transaction(kTransactionCallTimeout); });
     } catch (const kafka::CallOverrun& e) {
       replace_producer(e.what());
     }

@@ -12,7 +12,7 @@ namespace {
 constexpr std::chrono::milliseconds kPollTimeout = std::chrono::milliseconds(100);
 // How long past its own timeout a transactional call may take before its producer is
 // given up as stuck.
-constexpr std::chrono::seconds kOverrunGrace{10};
+constexpr std::chrono::seconds kOverrunGrace{5};
 
 }  // namespace
 
@@ -33,18 +33,21 @@ Worker::Worker(PipelineShared& shared, int index, const std::stop_token& stop, H
   counts_.latency_buckets.assign(shared.latency_bounds.size() + 1, 0);
 }
 
-void Worker::kafka_call(const std::string& what, const std::function<void()>& call) {
+void Worker::kafka_call(const std::string& what, const std::function<void()>& call, std::chrono::milliseconds timeout) {
   kafka::retry(retry_, what + " (pipeline thread " + std::to_string(index_) + ")", [&] {
-    const auto in_call = health_.call(what, Clock::now() + kKafkaCallTimeout);
+    const auto in_call = health_.call(what, Clock::now() + timeout);
     call();
   });
 }
 
 void Worker::transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call) {
-  kafka_call(what, [&] {
-    kafka::call_with_deadline([producer = producer_, call] { call(*producer); },
-                              Clock::now() + kKafkaCallTimeout + kOverrunGrace, what);
-  });
+  kafka_call(
+      what,
+      [&] {
+        kafka::call_with_deadline([producer = producer_, call] { call(*producer); },
+                                  Clock::now() + kTransactionCallTimeout + kOverrunGrace, what);
+      },
+      kTransactionCallTimeout);
 }
 
 // A producer stuck in a call is left to it; a new one with the same transactional.id
@@ -56,14 +59,14 @@ void Worker::replace_producer(const std::string& why) {
   producer_ = std::make_shared<kafka::Producer>(transactional_producer_settings(shared_.config, name_));
   // A retried init_transactions() goes on where the timed-out one stopped.
   transaction_call("initialise transactions",
-                   [](kafka::Producer& producer) { producer.init_transactions(kKafkaCallTimeout); });
+                   [](kafka::Producer& producer) { producer.init_transactions(kTransactionCallTimeout); });
 }
 
 void Worker::connect() {
   producer_ = std::make_shared<kafka::Producer>(transactional_producer_settings(shared_.config, name_));
   try {
     transaction_call("initialise transactions",
-                     [](kafka::Producer& producer) { producer.init_transactions(kKafkaCallTimeout); });
+                     [](kafka::Producer& producer) { producer.init_transactions(kTransactionCallTimeout); });
   } catch (const kafka::CallOverrun& e) {
     replace_producer(e.what());
   }
@@ -147,9 +150,14 @@ void Worker::finish() {
 void Worker::handle(const RdKafka::Message& message) {
   if (message.err() == RdKafka::ERR__PARTITION_EOF) {
     // At the end: offsets past the last record (transaction markers, records removed by
-    // retention) count as reached too.
+    // retention) are read too; the position moves there (committed with the next
+    // transaction), or its lag would never come down to 0.
     if (const auto found = owned_.find(message.partition()); found != owned_.end()) {
-      shared_.drain_progress(message.partition(), std::max(found->second.next_offset(), message.offset()));
+      if (message.offset() > found->second.next_offset()) {
+        found->second.set_next_offset(message.offset());
+        changed_.insert(message.partition());
+      }
+      shared_.drain_progress(message.partition(), found->second.next_offset());
     }
     return;
   }

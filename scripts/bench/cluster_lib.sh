@@ -2,6 +2,7 @@
 # three-node KRaft cluster on free ports (replication factor 3, min.insync.replicas 2;
 # stopped on exit with whatever the benchmark started), the calls to replay, and a sampler
 # of the daemon's /metrics. Source it from a benchmark script after scripts/lib/common.sh.
+# SFCRIMED_BENCH_KEEP=1 keeps the scratch directory (the daemon's logs) for a look after.
 # shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 
 "$SFCRIMED_ROOT/scripts/setup.sh" --preset release >/dev/null
@@ -24,7 +25,7 @@ cleanup() {
     done <"$work/background.pids"
   fi
   "$SFCRIMED_ROOT/scripts/kafka.sh" stop --data-dir "$cluster" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  if [[ -n ${SFCRIMED_BENCH_KEEP:-} ]]; then say "kept $work (SFCRIMED_BENCH_KEEP)"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT

@@ -9,19 +9,21 @@
 # stretch without a consumed call, p99 latency before and across the failover, and a plot
 # of the rates and p99 around each kill.
 #
-# Usage: scripts/bench/failover.sh [--rate R] [--before S] [--out DIR] [--faults "leader txn group"]
+# Usage: scripts/bench/failover.sh [--rate R] [--before S] [--runs N] [--out DIR] [--faults "leader txn group"]
 #   --rate R      calls per second replayed (default 2000)
 #   --before S    seconds of steady state before the kill (default 20)
-#   --out DIR     results (failover.jsonl, failover.md, failover.png); default docs/benchmarks
+#   --runs N      runs of each fault, interleaved (default 3); the report gives medians and ranges
+#   --out DIR     results (failover.jsonl.gz, failover.md, failover.png); default docs/benchmarks
 set -euo pipefail
 # shellcheck source=../lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/common.sh"
 
-rate=2000 before=20 out=$SFCRIMED_ROOT/docs/benchmarks faults="leader txn group"
+rate=2000 before=20 runs=3 out=$SFCRIMED_ROOT/docs/benchmarks faults="leader txn group"
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --rate) need_value "$1" $# && need_number "$1" "$2" 1 100000 && rate=$2 && shift 2 ;;
     --before) need_value "$1" $# && need_number "$1" "$2" 5 600 && before=$2 && shift 2 ;;
+    --runs) need_value "$1" $# && need_number "$1" "$2" 1 20 && runs=$2 && shift 2 ;;
     --out) need_value "$1" $# && out=$2 && shift 2 ;;
     --faults) need_value "$1" $# && faults=$2 && shift 2 ;;
     -h | --help) header_help && exit 0 ;;
@@ -44,17 +46,18 @@ all_committed_after() {
       END { exit !(n > 0 && after == n) }'
 }
 
-# one_fault NAME: a run on a topic of its own, with one kill.
+# one_fault NAME RUN: a run on a topic of its own, with one kill.
 one_fault() {
-  local fault=$1 topic=failover-$1-$$ metrics_port pid node killed
+  local fault=$1 run=$2 topic=failover-$1-$2-$$ metrics_port pid node killed
   local group=$topic
   new_topic "$topic"
   metrics_port=$(free_ports 1)
   bench_background "$build/daemon/sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" --kafka.bootstrap "$bootstrap" \
     --kafka.topic "$topic" --pipeline.group "$group" --ingest.file "$work/calls.json" --ingest.rate "$rate" \
-    --metrics.listen "127.0.0.1:$metrics_port" --log.file "$work/$fault.log" >/dev/null 2>&1
+    --metrics.listen "127.0.0.1:$metrics_port" --log.file "$work/$fault-$run.log" >/dev/null 2>&1
   pid=$!
   sample_metrics "$metrics_port" "$work/$fault.samples"
+  local sampler=$!
   sleep "$before"
   for _ in $(seq 1 30); do
     case "$fault" in
@@ -69,7 +72,7 @@ one_fault() {
   [[ $node =~ ^[1-3]$ ]] || die "no broker found for the fault '$fault'"
   killed=$(date +%s.%N)
   kill -KILL "$(broker_pid "$node")"
-  say "$fault: broker $node killed"
+  say "$fault, run $run: broker $node killed"
   local deadline=$((SECONDS + 120))
   until all_committed_after "$metrics_port" "$killed" || ((SECONDS > deadline)); do sleep 0.2; done
   sleep 15
@@ -79,16 +82,21 @@ one_fault() {
   sleep 10
   kill -TERM "$pid"
   wait "$pid" || true
-  python3 - "$fault" "$node" "$killed" "$restarted" "$rate" "$work/$fault.samples" >>"$results" <<'PY'
+  kill -TERM "$sampler" 2>/dev/null || true
+  python3 - "$fault" "$run" "$node" "$killed" "$restarted" "$rate" "$work/$fault.samples" >>"$results" <<'PY'
 import json, sys
-fault, node, killed, restarted, rate, samples = sys.argv[1:]
-print(json.dumps({"fault": fault, "node": int(node), "killed": float(killed), "restarted": float(restarted),
-                  "rate": int(rate), "samples": [json.loads(l) for l in open(samples) if l.strip()]}))
+fault, run, node, killed, restarted, rate, samples = sys.argv[1:]
+print(json.dumps({"fault": fault, "run": int(run), "node": int(node), "killed": float(killed),
+                  "restarted": float(restarted), "rate": int(rate),
+                  "samples": [json.loads(l) for l in open(samples) if l.strip()]}))
 PY
+  rm -f "$work/$fault.samples"
 }
 
-for fault in $faults; do one_fault "$fault"; done
+for ((run = 1; run <= runs; run++)); do
+  for fault in $faults; do one_fault "$fault" "$run"; done
+done
 python=$(plotting_python)
 "$python" "$SFCRIMED_ROOT/scripts/bench/failover_report.py" "$results" "$out/failover.md" "$out/failover.png"
-cp "$results" "$out/failover.jsonl"
+gzip -c "$results" >"$out/failover.jsonl.gz"
 cat "$out/failover.md"

@@ -1,14 +1,19 @@
 #!/usr/bin/env python3
-"""Turns scripts/bench/failover.sh's runs (JSON lines: a fault, the killed broker, when
-it was killed and brought back, and the /metrics samples of the run) into a Markdown table
-and a plot: per fault, the time from the kill to the first committed transaction after it
-(of any thread, of every thread), the longest stretch without a consumed call, p99 latency
-in the steady state before the kill and its worst second after, and the input and
-processed rates and p99 latency around the kill, second by second.
+"""Turns scripts/bench/failover.sh's runs (JSON lines: a fault, the run, the killed broker,
+when it was killed and brought back, and the /metrics samples of the run) into a Markdown
+table and a plot: per fault, the median (and range) over its runs of the time from the
+kill to the first committed transaction after it (of any thread, of every thread), of the
+longest stretch without a consumed call, of p99 latency in the steady state before the
+kill and of its worst second after; and, for each fault's median run (by the time until
+every thread committed), the input and processed rates and p99 latency around the kill,
+second by second.
 
-Usage: failover_report.py RESULTS.jsonl OUT.md OUT.png   (needs matplotlib)"""
+Usage: failover_report.py RESULTS.jsonl[.gz] OUT.md OUT.png   (needs matplotlib)"""
 
+import gzip
 import json
+import math
+import statistics
 import sys
 
 import matplotlib
@@ -82,27 +87,52 @@ def figures(run):
 
 
 def fmt(value, unit="s"):
-    return "–" if value is None else f"{value:.2f} {unit}" if value < 10 else f"{value:.1f} {unit}"
+    if value is None:
+        return "–"
+    if math.isinf(value):
+        return "> 12.6 s"
+    return f"{value:.2f} {unit}" if value < 10 else f"{value:.1f} {unit}"
+
+
+def spread(values):
+    """'median (min-max)' of the values that are known."""
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return "–"
+    if len(known) == 1:
+        return fmt(known[0])
+    return f"{fmt(statistics.median(known))} ({fmt(known[0])} to {fmt(known[-1])})"
 
 
 def main():
     results, markdown, plot = sys.argv[1:4]
-    runs = [json.loads(line) for line in open(results, encoding="utf-8") if line.strip()]
-    lines = ["| broker killed | time to the first commit after the kill | every thread committed again | "
+    opener = gzip.open if results.endswith(".gz") else open
+    with opener(results, "rt", encoding="utf-8") as f:
+        runs = [json.loads(line) for line in f if line.strip()]
+    by_fault = {}
+    for run in runs:
+        run["figures"] = figures(run)
+        by_fault.setdefault(run["fault"], []).append(run)
+    lines = [f"{len(runs)} runs, {len(runs) // max(1, len(by_fault))} of each fault; median (range).", "",
+             "| broker killed | time to the first commit after the kill | every thread committed again | "
              "longest stretch without a consumed call | p99 latency before | worst 1-s p99 after |",
              "| --- | --- | --- | --- | --- | --- |"]
-    fig, axes = plt.subplots(2, len(runs), figsize=(5 * len(runs), 6), squeeze=False, sharex=True)
-    for column, run in enumerate(runs):
-        f = figures(run)
-        lines.append(f"| {TITLES.get(run['fault'], run['fault'])} (node {run['node']}) | {fmt(f['first_commit'])} | "
-                     f"{fmt(f['all_committed'])} | {fmt(f['gap'])} | {fmt(f['p99_before'])} | {fmt(f['p99_worst'])} |")
-        t = [row[0] for row in f["seconds"]]
+    fig, axes = plt.subplots(2, len(by_fault), figsize=(5 * len(by_fault), 6), squeeze=False, sharex=True)
+    for column, (fault, fault_runs) in enumerate(by_fault.items()):
+        cells = [spread([r["figures"][key] for r in fault_runs])
+                 for key in ("first_commit", "all_committed", "gap", "p99_before", "p99_worst")]
+        nodes = ", ".join(str(r["node"]) for r in fault_runs)
+        lines.append(f"| {TITLES.get(fault, fault)} (node {nodes}) | " + " | ".join(cells) + " |")
+        ranked = sorted(fault_runs, key=lambda r: r["figures"]["all_committed"] or float("inf"))
+        run = ranked[len(ranked) // 2]
+        seconds = run["figures"]["seconds"]
+        t = [row[0] for row in seconds]
         top, bottom = axes[0][column], axes[1][column]
-        top.plot(t, [row[1] for row in f["seconds"]], label="input (acknowledged/s)")
-        top.plot(t, [row[2] for row in f["seconds"]], label="processed (consumed/s)")
-        top.set_title(f"killed: {TITLES.get(run['fault'], run['fault'])}", fontsize=10)
+        top.plot(t, [row[1] for row in seconds], label="input (acknowledged/s)")
+        top.plot(t, [row[2] for row in seconds], label="processed (consumed/s)")
+        top.set_title(f"killed: {TITLES.get(fault, fault)} (median run)", fontsize=10)
         top.set_ylabel("calls/s")
-        bottom.plot(t, [row[3] if row[3] is not None else float("nan") for row in f["seconds"]], color="tab:red")
+        bottom.plot(t, [row[3] if row[3] is not None else float("nan") for row in seconds], color="tab:red")
         bottom.set_yscale("log")
         bottom.set_ylabel("p99 latency (s, bucket bound)")
         bottom.set_xlabel("seconds from the kill")

@@ -65,6 +65,21 @@ describe_group() {
 transaction_coordinator() { node_id "transaction coordinator of $1" describe_transaction "$1"; }
 group_coordinator() { node_id "group coordinator of $1" describe_group "$1"; }
 
+# replay TOPIC RATE [SFCRIMED_ARGS...]: sfcrimed in the background replaying the 200,000
+# calls into TOPIC (made here) at RATE a second and counting them with --drain; sets $pid,
+# $port (its /metrics) and $log.
+replay() {
+  local topic=$1 rate=$2
+  shift 2
+  new_topic "$topic"
+  port=$(free_ports 1)
+  log=$SCRATCH/daemon.log
+  "$SFCRIMED" --kafka.bootstrap "$BOOTSTRAP" --kafka.topic "$topic" --pipeline.group "g-$topic" \
+    --ingest.file "$CALLS" --ingest.rate "$rate" --metrics.listen "127.0.0.1:$port" --drain "$@" >"$log" 2>&1 &
+  pid=$!
+  stop_on_exit "$pid"
+}
+
 # new_topic NAME: a calls topic of 6 partitions (3 replicas, 2 in sync to write).
 new_topic() {
   "$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --topic "$1" --partitions 6 >/dev/null

@@ -2,8 +2,5 @@
 # Stops the failover tests' cluster; nothing may be left running.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
-dir=${SFCRIMED_CLUSTER_DIR:?}
-"$KAFKA_SH" stop --data-dir "$dir/data"
-assert_no_process_left "$dir/data"
-rm -rf "$dir"
+fixture_stop "${SFCRIMED_CLUSTER_DIR:?}"
 pass "three-node cluster stopped"

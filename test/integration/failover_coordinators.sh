@@ -10,14 +10,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/cluster_lib.sh"
 topic=failover-coord-$$
 group=g-$topic
-new_topic "$topic"
-port=$(free_ports 1)
-log=$SCRATCH/daemon.log
-"$SFCRIMED" --kafka.bootstrap "$BOOTSTRAP" --kafka.topic "$topic" --pipeline.group "$group" \
-  --ingest.file "$CALLS" --ingest.rate 1500 --pipeline.commit_interval 200ms --metrics.listen "127.0.0.1:$port" \
-  --drain >"$log" 2>&1 &
-pid=$!
-stop_on_exit "$pid"
+replay "$topic" 1500 --pipeline.commit_interval 200ms
 
 # kill_and_recover NODE WHAT: kills NODE, waits for 5 commits after it, brings it back.
 kill_and_recover() {

@@ -7,13 +7,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=cluster_lib.sh
 source "$(dirname "$0")/cluster_lib.sh"
 topic=failover-ingest-$$
-new_topic "$topic"
-port=$(free_ports 1)
-log=$SCRATCH/daemon.log
-"$SFCRIMED" --kafka.bootstrap "$BOOTSTRAP" --kafka.topic "$topic" --pipeline.group "g-$topic" \
-  --ingest.file "$CALLS" --ingest.rate 8000 --metrics.listen "127.0.0.1:$port" --drain >"$log" 2>&1 &
-pid=$!
-stop_on_exit "$pid"
+replay "$topic" 8000
 wait_for "40,000 calls acknowledged" 120 "$pid" at_least acked "$port" 40000
 kill_broker 2
 wait_for "120,000 calls acknowledged with broker 2 down" 180 "$pid" at_least acked "$port" 120000

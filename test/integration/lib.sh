@@ -158,3 +158,24 @@ expect_exact_stats() {
   python3 "$ROOT/test/integration/expected_stats.py" "$3" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
     fail "the stats of $2 differ from an independent count of $3"
 }
+
+# fixture_start DIR BROKERS: a cluster that the tests of a ctest fixture share (the shared
+# broker, the failover tests' three nodes), started in DIR/data on free ports; its
+# bootstrap address goes to DIR/bootstrap. One a run that died left behind is stopped.
+fixture_start() {
+  local dir=$1 brokers=$2 port i bootstrap=
+  [[ ! -d $dir/data ]] || "$KAFKA_SH" stop --data-dir "$dir/data" --timeout 10 || true
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  port=$(free_ports $((2 * brokers)))
+  "$KAFKA_SH" start --brokers "$brokers" --data-dir "$dir/data" --port "$port"
+  for ((i = 0; i < brokers; i++)); do bootstrap+="${bootstrap:+,}localhost:$((port + i))"; done
+  echo "$bootstrap" >"$dir/bootstrap"
+}
+
+# fixture_stop DIR: stops it; nothing may be left running.
+fixture_stop() {
+  "$KAFKA_SH" stop --data-dir "$1/data"
+  assert_no_process_left "$1/data"
+  rm -rf "$1"
+}

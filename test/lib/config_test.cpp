@@ -96,7 +96,8 @@ TEST_CASE("configuration errors say where, which setting, and what is wrong", "[
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.group.id=x"}),
              Catch::Contains("is set by pipeline.group"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--consumer.partition.assignment.strategy=cooperative-sticky"}),
-             Catch::Contains("cannot be changed: (the pipeline's rebalance handling is the eager protocol's)"));
+             Catch::Contains("cannot be changed: (the classic protocol's eager assignors are what it is tested with; "
+                             "for incremental rebalances set consumer.group.protocol = consumer)"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.window", "7m"}),
              Catch::StartsWith("the command line (--pipeline.window): must divide a day"));
   CHECK_THAT(error_of({"--ingest.enabled", "false", "--pipeline.allowed_lateness", "soon"}),

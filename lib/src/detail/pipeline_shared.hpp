@@ -33,8 +33,12 @@ namespace sfcrimed::detail {
 using Clock = std::chrono::steady_clock;
 
 // How long one Kafka call of the pipeline may take before it counts as failed (and, if
-// transient, is tried again): long enough for a coordinator to move.
+// transient, is tried again): the topics' set-up and a read of the state topic, whose
+// snapshots can be large.
 inline constexpr std::chrono::milliseconds kKafkaCallTimeout = std::chrono::seconds(30);
+// The same for a call of a transactional producer: about a coordinator's move (a broker's
+// session with the controller is 9 s); a call that times out is made again.
+inline constexpr std::chrono::milliseconds kTransactionCallTimeout = std::chrono::seconds(10);
 
 class PipelineShared {
  public:

@@ -79,7 +79,8 @@ class Worker final : public RdKafka::RebalanceCb {
 
   // Runs `call` (one Kafka call, which may throw TransientError) under the health
   // monitor's eye, and again while the failure is transient, for kafka.unavailable_timeout.
-  void kafka_call(const std::string& what, const std::function<void()>& call);
+  void kafka_call(const std::string& what, const std::function<void()>& call,
+                  std::chrono::milliseconds timeout = kKafkaCallTimeout);
   // The same for a call of the transactional producer, on a thread of its own: one that
   // outlives its timeout by kOverrunGrace throws kafka::CallOverrun, and the producer
   // must be replaced (replace_producer()).

@@ -1,4 +1,4 @@
-// `sfcrimed consume`: the hand-written consumer (lib/src/call_consumer.cpp), with Ctrl-C.
+// `sfcrimed consume`: the hand-written consumer (lib/kafka/src/call_consumer.cpp), with Ctrl-C.
 
 #include <boost/program_options.hpp>
 #include <csignal>

@@ -1,4 +1,4 @@
-// `sfcrimed sample`: writes a generated sample of calls (lib/src/sample.cpp).
+// `sfcrimed sample`: writes a generated sample of calls (lib/core/src/sample.cpp).
 
 #include <boost/program_options.hpp>
 #include <iostream>

@@ -1,5 +1,5 @@
 // `sfcrimed stats`: the crime statistics the pipeline has published, read back from the
-// stats topic (lib/src/stats_topic.cpp) and the dead-letter topic (lib/src/topic_reader.cpp).
+// stats topic (lib/stats/src/stats_topic.cpp) and the dead-letter topic (lib/kafka/src/topic_reader.cpp).
 
 #include <boost/program_options.hpp>
 #include <chrono>

@@ -33,8 +33,8 @@ command -v "$cxx" >/dev/null || die "$cxx not found; install clang-14 and libcla
 
 out=build/fuzz
 bin=$out/call_parser_fuzz
-sources=(test/fuzz/call_parser_fuzz.cpp lib/src/call_parser.cpp lib/src/record.cpp)
-inputs=("${sources[@]}" lib/include/sfcrimed/call_parser.hpp lib/include/sfcrimed/record.hpp
+sources=(test/fuzz/call_parser_fuzz.cpp lib/core/src/call_parser.cpp lib/core/src/record.cpp)
+inputs=("${sources[@]}" lib/core/include/sfcrimed/call_parser.hpp lib/core/include/sfcrimed/record.hpp
   test/lib/malformed_calls.hpp CMakeLists.txt scripts/fuzz.sh)
 # The CPU flags of the CMake build (SFCRIMED_ARCH_FLAGS' default), so that the fuzzer runs
 # the simdjson kernel that sfcrimed runs.
@@ -45,7 +45,7 @@ if [[ ! -x $bin || -n $(find "${inputs[@]}" -newer "$bin" -print -quit) ]]; then
   say "building $bin with $cxx"
   "$cxx" -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion -Werror "${arch_flags[@]}" \
-    -Ilib/include "${sources[@]}" -lsimdjson -o "$bin.new"
+    -Ilib/core/include "${sources[@]}" -lsimdjson -o "$bin.new"
   mv "$bin.new" "$bin"
 fi
 

@@ -1,5 +1,5 @@
 // sfcrimed's live page: renders each state the daemon pushes on /api/events (the same JSON
-// as /api/live; lib/include/sfcrimed/live_view.hpp describes it).
+// as /api/live; lib/service/include/sfcrimed/live_view.hpp describes it).
 'use strict';
 
 const byId = (id) => document.getElementById(id);

@@ -1,0 +1,108 @@
+#pragma once
+// sfcrimed's one configuration model: built-in defaults, then the ini file named by
+// --config, then the command line, each overriding the one before. Every setting has
+// the same name in both places: `[ingest] rate = 500` in the file is `--ingest.rate 500`
+// on the command line. etc/sfcrimed.ini documents them all.
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "sfcrimed/call_file.hpp"
+#include "sfcrimed/duration.hpp"
+#include "sfcrimed/kafka_properties.hpp"
+#include "sfcrimed/log.hpp"
+
+namespace sfcrimed {
+
+// EX_CONFIG from sysexits.h: what sfcrimed exits with on any configuration error.
+inline constexpr int kExitConfig = 78;
+
+// A configuration error: the message says where (file and line, or the command line),
+// which setting, and what is wrong with it.
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct KafkaConfig {
+  std::string bootstrap = "localhost:9092";
+  std::string topic = "sf.police.calls";
+  int partitions = 3;  // for topics sfcrimed creates
+  // How long what a failover makes transient is retried before sfcrimed gives up (exit 69).
+  std::chrono::milliseconds unavailable_timeout{std::chrono::minutes(2)};
+  // How long a part may have work and make no progress (or overrun a Kafka call's
+  // deadline) before /healthz answers 503 and the watchdog pings stop.
+  std::chrono::milliseconds stall_timeout{std::chrono::minutes(1)};
+};
+
+struct IngestConfig {
+  bool enabled = true;
+  std::string file;
+  ReplayOrder order = ReplayOrder::event_time;
+  double rate = 0;     // records per second; 0: as fast as the broker takes them
+  double speedup = 0;  // replay the event-time gaps this many times faster; 0: off
+  bool loop = false;
+  bool resume = true;  // start after what an earlier run of the same replay left in the topic
+  OnBadRecord on_error = OnBadRecord::skip;
+};
+
+struct PipelineConfig {
+  bool enabled = true;
+  int threads = 2;                 // consumer threads, each with its share of the partitions
+  std::string group = "sfcrimed";  // the consumer group, and the prefix of transactional ids
+  std::chrono::seconds window{3600};
+  std::chrono::seconds allowed_lateness{3600};
+  std::chrono::milliseconds commit_interval{1000};     // how often results and offsets commit
+  std::chrono::milliseconds emit_interval{0};          // open windows' counts this often; 0: closed ones only
+  std::chrono::milliseconds progress_interval{10000};  // the progress log line; 0: none
+  std::string radio_codes;  // the radio-code table file; empty: the built-in etc/radio_codes.json
+  std::string dlq_topic;    // the topic names; empty: <kafka.topic>.dlq, .stats, .state
+  std::string stats_topic;
+  std::string state_topic;
+};
+
+struct MetricsConfig {
+  std::string listen = "127.0.0.1:9464";  // empty: no HTTP endpoint
+};
+
+struct Config {
+  std::string file;  // the ini file read ("" when none)
+  KafkaConfig kafka;
+  IngestConfig ingest;
+  kafka::Settings producer;  // librdkafka producer properties, defaults first
+  PipelineConfig pipeline;
+  kafka::Settings consumer;  // librdkafka consumer properties, defaults first
+  MetricsConfig metrics;
+  log::Level log_level = log::Level::info;
+  std::string log_file;  // empty: stderr (journald under systemd)
+  bool drain = false;
+};
+
+enum class Action { run, help, version, print_config, check_config };
+
+struct Invocation {
+  Action action = Action::run;
+  Config config;
+  std::string help;  // the text of --help
+};
+
+// Reads the daemon's command line and the ini file it names; throws ConfigError.
+Invocation parse_invocation(int argc, const char* const* argv);
+
+// The librdkafka producer properties sfcrimed sets before the [producer] section.
+kafka::Settings default_producer_settings();
+// The same for the pipeline's consumers, before the [consumer] section.
+kafka::Settings default_consumer_settings();
+
+// The topics the pipeline writes, by their configured or derived names.
+std::string dlq_topic(const Config& config);
+std::string stats_topic(const Config& config);
+std::string state_topic(const Config& config);
+
+// The effective configuration as ini text, secrets masked (--print-config, start-up log).
+std::string to_ini(const Config& config);
+
+}  // namespace sfcrimed

@@ -1,0 +1,448 @@
+#include "sfcrimed/stats_topic.hpp"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+#include <utility>
+
+#include "sfcrimed/detail/json_message.hpp"
+#include "sfcrimed/json.hpp"
+
+namespace sfcrimed {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+enum Field : std::size_t {
+  kMetric,
+  kWindowStart,
+  kWindowEnd,
+  kName,
+  kPartition,
+  kCount,
+  kFinal,
+  kDescription,
+  kFields
+};
+constexpr std::array<std::string_view, kFields> kFieldNames = {
+    "metric", "window_start", "window_end", "name", "partition", "count", "final", "description"};
+
+std::optional<StatsMetric> metric_from_name(std::string_view name) {
+  for (const auto metric : {StatsMetric::crime_type, StatsMetric::disposition}) {
+    if (name == metric_name(metric)) {
+      return metric;
+    }
+  }
+  return std::nullopt;
+}
+
+// Reads one field's value into `entry`; the reason when it is not what the format says.
+std::optional<std::string> read_field(Field field, od::value value, StatsEntry& entry) {
+  const std::string name(kFieldNames[field]);
+  std::string_view text;
+  switch (field) {
+    case kMetric: {
+      if (value.get_string().get(text) != simdjson::SUCCESS) {
+        return name + " is not a string";
+      }
+      const auto metric = metric_from_name(text);
+      if (!metric) {
+        return name + " \"" + std::string(text) + "\" is neither crime_type nor disposition";
+      }
+      entry.metric = *metric;
+      return std::nullopt;
+    }
+    case kWindowStart:
+    case kWindowEnd: {
+      if (value.get_string().get(text) != simdjson::SUCCESS) {
+        return name + " is not a string";
+      }
+      const auto time = parse_wall_time(text);
+      if (!time) {
+        return name + " \"" + std::string(text) + "\" is not a date-time";
+      }
+      (field == kWindowStart ? entry.window_start : entry.window_end) = *time;
+      return std::nullopt;
+    }
+    case kName:
+      if (value.get_string().get(text) != simdjson::SUCCESS) {
+        return name + " is not a string";
+      }
+      if (text.empty()) {
+        return name + " is empty";
+      }
+      entry.name = text;
+      return std::nullopt;
+    case kPartition: {
+      std::int64_t partition = 0;
+      if (value.get_int64().get(partition) != simdjson::SUCCESS || partition < 0 ||
+          partition > std::numeric_limits<std::int32_t>::max()) {
+        return name + " is not a partition number (an integer from 0 to 2147483647)";
+      }
+      entry.partition = static_cast<std::int32_t>(partition);
+      return std::nullopt;
+    }
+    case kCount:
+      if (value.get_uint64().get(entry.count) != simdjson::SUCCESS) {
+        return name + " is not an unsigned integer";
+      }
+      return std::nullopt;
+    case kFinal:
+      if (value.get_bool().get(entry.final) != simdjson::SUCCESS) {
+        return name + " is not true or false";
+      }
+      return std::nullopt;
+    case kDescription: {
+      bool is_null = false;
+      if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+        entry.description.reset();
+        return std::nullopt;
+      }
+      if (value.get_string().get(text) != simdjson::SUCCESS) {
+        return name + " is neither a string nor null";
+      }
+      entry.description = std::string(text);
+      return std::nullopt;
+    }
+    case kFields:
+      break;
+  }
+  return name + " is not a field of a stats entry";
+}
+
+// `text` with control characters as dots: a key from the topic, shown in a warning.
+std::string printable(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto byte = static_cast<unsigned char>(c);
+    c = byte < 0x20 || byte == 0x7f ? '.' : c;
+  }
+  return out;
+}
+
+// "2018-10-02 09:00" for tables: seconds are always zero in hour windows, and the T
+// reads worse than a space.
+std::string short_time(WallSeconds seconds) {
+  std::string text = format_wall_time(seconds).substr(0, 16);
+  text[10] = ' ';
+  return text;
+}
+
+// `text` after spaces up to `width` columns.
+std::string right_aligned(std::string_view text, std::size_t width) {
+  return std::string(width > text.size() ? width - text.size() : 0, ' ') + std::string(text);
+}
+
+// `text` followed by spaces up to `width` columns (bytes: names are mostly ASCII, and a
+// wider cell only shifts its own line).
+std::string left_aligned(std::string_view text, std::size_t width) {
+  return std::string(text) + std::string(width > text.size() ? width - text.size() : 0, ' ');
+}
+
+// A count column wide enough for `largest` and for its heading.
+std::size_t count_width(std::uint64_t largest) { return std::max<std::size_t>(5, std::to_string(largest).size()); }
+
+}  // namespace
+
+std::string_view metric_name(StatsMetric metric) {
+  return metric == StatsMetric::crime_type ? "crime_type" : "disposition";
+}
+
+std::string stats_key(const StatsEntry& entry) {
+  std::string key = "[";
+  append_json_string(key, metric_name(entry.metric));
+  key += ',';
+  append_json_string(key, format_wall_time(entry.window_start));
+  key += ',';
+  append_json_string(key, entry.name);
+  key += ',';
+  key += std::to_string(entry.partition);
+  key += ']';
+  return key;
+}
+
+std::string stats_value(const StatsEntry& entry) {
+  std::string value = R"({"metric":)";
+  append_json_string(value, metric_name(entry.metric));
+  value += R"(,"window_start":)";
+  append_json_string(value, format_wall_time(entry.window_start));
+  value += R"(,"window_end":)";
+  append_json_string(value, format_wall_time(entry.window_end));
+  value += R"(,"name":)";
+  append_json_string(value, entry.name);
+  if (entry.metric == StatsMetric::disposition) {
+    value += R"(,"description":)";
+    if (entry.description) {
+      append_json_string(value, *entry.description);
+    } else {
+      value += "null";
+    }
+  }
+  value += R"(,"partition":)" + std::to_string(entry.partition);
+  value += R"(,"count":)" + std::to_string(entry.count);
+  value += R"(,"final":)";
+  value += entry.final ? "true" : "false";
+  value += '}';
+  return value;
+}
+
+std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string& why) {
+  // One parser and buffer per thread: a topic is read message by message.
+  thread_local od::parser parser;
+  thread_local std::string padded;
+  const auto fail = [&](std::string reason) -> std::optional<StatsEntry> {
+    why = std::move(reason);
+    return std::nullopt;
+  };
+  od::document document;
+  od::object object;
+  if (!detail::open_json_object(parser, padded, value, document, object, why)) {
+    return std::nullopt;
+  }
+  StatsEntry entry;
+  std::array<bool, kFields> seen{};
+  for (auto field_result : object) {
+    od::field field;
+    std::string_view key;
+    if (!detail::read_field(std::move(field_result), field, key, why)) {
+      return std::nullopt;
+    }
+    const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), key);
+    if (known == kFieldNames.end()) {
+      continue;  // a later writer may add fields; the object walk still checks their syntax
+    }
+    const auto slot = static_cast<Field>(known - kFieldNames.begin());
+    if (seen[slot]) {
+      return fail("duplicate key " + std::string(key));
+    }
+    seen[slot] = true;
+    if (auto reason = read_field(slot, field.value(), entry)) {
+      return fail(std::move(*reason));
+    }
+  }
+  // One value per message: a second document after the object would otherwise pass unseen.
+  std::string_view whole;
+  if (document.raw_json().get(whole) != simdjson::SUCCESS ||
+      whole.find_last_not_of(" \t\r\n") != value.find_last_not_of(" \t\r\n")) {
+    return fail("not valid JSON: more text after the object");
+  }
+  for (std::size_t i = kMetric; i < kDescription; ++i) {
+    if (!seen[i]) {
+      return fail(std::string(kFieldNames[i]) + " is missing");
+    }
+  }
+  // A disposition without its description would read as "not in the table", which is a
+  // claim the writer did not make.
+  if (entry.metric == StatsMetric::disposition && !seen[kDescription]) {
+    return fail("description is missing (a disposition's is a string, or null for a code the table lacks)");
+  }
+  if (entry.metric == StatsMetric::crime_type) {
+    entry.description.reset();
+  }
+  if (entry.window_end <= entry.window_start) {
+    return fail("window_end " + format_wall_time(entry.window_end) + " is not after window_start " +
+                format_wall_time(entry.window_start));
+  }
+  return entry;
+}
+
+bool StatsTotals::add(std::string_view key, std::string_view value, std::string& why) {
+  // Whatever this message says, it is now the key's latest word: a value that is no entry
+  // removes the earlier one too, as compaction eventually will, so that the totals do not
+  // depend on whether the broker has compacted yet.
+  if (value.empty()) {
+    forget(key);  // a tombstone
+    return true;
+  }
+  auto entry = parse_stats_value(value, why);
+  if (!entry) {
+    forget(key);
+    return false;
+  }
+  // Keys are what compaction keeps one of: two keys for the same share would count it twice.
+  if (auto expected = stats_key(*entry); key != expected) {
+    why = "the key " + printable(key) + " is not the value's key " + expected;
+    forget(key);
+    return false;
+  }
+  add(*entry);
+  return true;
+}
+
+void StatsTotals::add(const StatsEntry& entry) {
+  std::string key = stats_key(entry);
+  if (const auto found = latest_.find(key); found != latest_.end()) {
+    count(found->second, -1);
+    found->second = entry;
+  } else {
+    latest_.emplace(std::move(key), entry);
+  }
+  count(entry, +1);
+}
+
+void StatsTotals::forget(std::string_view key) {
+  if (const auto found = latest_.find(key); found != latest_.end()) {
+    count(found->second, -1);
+    latest_.erase(found);
+  }
+}
+
+void StatsTotals::count(const StatsEntry& entry, int sign) {
+  // Adds the entry's count to `total`, or takes it back; true when the sum is back at
+  // zero, which drops it: a name whose every share is gone is gone (the pipeline never
+  // writes a zero count).
+  const auto back_to_zero = [&](std::uint64_t& total) {
+    total = sign > 0 ? total + entry.count : total - entry.count;
+    return total == 0;
+  };
+  if (entry.metric == StatsMetric::disposition) {
+    const auto code = dispositions_.try_emplace(entry.name).first;
+    if (!code->second.description) {
+      code->second.description = entry.description;
+    }
+    if (back_to_zero(code->second.count)) {
+      dispositions_.erase(code);
+    }
+    return;
+  }
+  back_to_zero(calls_);
+  if (const auto type = crime_types_.try_emplace(entry.name).first; back_to_zero(type->second)) {
+    crime_types_.erase(type);
+  }
+  const auto window = windows_.try_emplace(entry.window_start).first;
+  window->second.end = entry.window_end;
+  auto& types = window->second.crime_types;
+  if (const auto type = types.try_emplace(entry.name).first; back_to_zero(type->second)) {
+    types.erase(type);
+  }
+  if (back_to_zero(window->second.calls)) {
+    windows_.erase(window);
+  }
+}
+
+std::vector<StatsTotals::WindowCount> StatsTotals::windows() const {
+  std::vector<WindowCount> rows;
+  for (const auto& [start, window] : windows_) {
+    for (const auto& [crime_type, count] : window.crime_types) {
+      rows.push_back({start, window.end, crime_type, count});
+    }
+  }
+  return rows;
+}
+
+std::string StatsTotals::to_json(bool with_windows) const {
+  std::string out = R"({"calls":)" + std::to_string(calls()) + R"(,"crime_types":{)";
+  bool first = true;
+  for (const auto& [name, count] : crime_types()) {
+    out += first ? "" : ",";
+    first = false;
+    append_json_string(out, name);
+    out += ':' + std::to_string(count);
+  }
+  out += R"(},"dispositions":{)";
+  first = true;
+  for (const auto& [code, disposition] : dispositions()) {
+    out += first ? "" : ",";
+    first = false;
+    append_json_string(out, code);
+    out += R"(:{"description":)";
+    if (disposition.description) {
+      append_json_string(out, *disposition.description);
+    } else {
+      out += "null";
+    }
+    out += R"(,"count":)" + std::to_string(disposition.count) + '}';
+  }
+  out += R"(},"malformed":)" + std::to_string(malformed_);
+  if (with_windows) {
+    out += R"(,"windows":[)";
+    first = true;
+    for (const auto& window : windows()) {
+      out += first ? "" : ",";
+      first = false;
+      out += R"({"start":)";
+      append_json_string(out, format_wall_time(window.start));
+      out += R"(,"end":)";
+      append_json_string(out, format_wall_time(window.end));
+      out += R"(,"crime_type":)";
+      append_json_string(out, window.crime_type);
+      out += R"(,"count":)" + std::to_string(window.count) + '}';
+    }
+    out += ']';
+  }
+  out += '}';
+  return out;
+}
+
+std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
+  const auto& types = crime_types_;
+  const auto& codes = dispositions_;
+  const auto& by_window = windows_;
+
+  std::string out = "calls " + std::to_string(calls()) + ", malformed " + std::to_string(malformed_) + ", windows " +
+                    std::to_string(by_window.size()) + ", crime types " + std::to_string(types.size()) +
+                    ", dispositions " + std::to_string(codes.size()) + "\n";
+  // "Top 10 crime types (of 48)", or "No crime types" rather than an empty table.
+  const auto heading = [&](std::string_view what, std::size_t shown, std::size_t of) {
+    if (of == 0) {
+      out += "\nNo " + std::string(what) + "\n";
+      return false;
+    }
+    out += "\nTop " + std::to_string(shown) + " " + std::string(what);
+    out += shown < of ? " (of " + std::to_string(of) + ")\n" : "\n";
+    return true;
+  };
+
+  const auto type_rows = largest_first(types, top, [](std::uint64_t count) { return count; });
+  const std::size_t type_count_width = count_width(type_rows.empty() ? 0 : type_rows.front()->second);
+  if (heading("crime types", type_rows.size(), types.size())) {
+    out += right_aligned("count", type_count_width) + "  crime type\n";
+  }
+  for (const auto& row : type_rows) {
+    out += right_aligned(std::to_string(row->second), type_count_width) + "  " + row->first + "\n";
+  }
+
+  const auto code_rows = largest_first(codes, top, [](const Disposition& d) { return d.count; });
+  const std::size_t code_count_width = count_width(code_rows.empty() ? 0 : code_rows.front()->second.count);
+  std::size_t code_width = 4;
+  for (const auto& row : code_rows) {
+    code_width = std::max(code_width, row->first.size());
+  }
+  if (heading("dispositions", code_rows.size(), codes.size())) {
+    out += right_aligned("count", code_count_width) + "  " + left_aligned("code", code_width) + "  description\n";
+  }
+  for (const auto& row : code_rows) {
+    out += right_aligned(std::to_string(row->second.count), code_count_width) + "  " +
+           left_aligned(row->first, code_width) + "  " +
+           row->second.description.value_or("(not in the radio-code table)") + "\n";
+  }
+
+  if (with_windows) {
+    // One line per window: its calls and its three largest crime types, which is what one
+    // reads a window for; --json has the full breakdown.
+    std::uint64_t busiest = 0;
+    for (const auto& [start, window] : by_window) {
+      busiest = std::max(busiest, window.calls);
+    }
+    const std::size_t calls_width = count_width(busiest);
+    out += "\nWindows (" + std::to_string(by_window.size()) + ")\n";
+    out += left_aligned("start", 16) + "  " + left_aligned("end", 16) + "  " + right_aligned("calls", calls_width) +
+           "  largest crime types\n";
+    for (const auto& [start, window] : by_window) {
+      std::string largest;
+      for (const auto& row : largest_first(window.crime_types, 3, [](std::uint64_t count) { return count; })) {
+        largest += (largest.empty() ? "" : ", ") + row->first + " " + std::to_string(row->second);
+      }
+      if (window.crime_types.size() > 3) {
+        largest += ", ...";
+      }
+      out += short_time(start) + "  " + short_time(window.end) + "  " +
+             right_aligned(std::to_string(window.calls), calls_width) + "  " + largest + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace sfcrimed

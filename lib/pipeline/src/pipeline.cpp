@@ -4,13 +4,13 @@
 #include <cmath>
 #include <thread>
 
-#include "sfcrimed/detail/format.hpp"
-#include "detail/pipeline_monitor.hpp"
-#include "detail/pipeline_shared.hpp"
-#include "detail/pipeline_worker.hpp"
 #include "sfcrimed/client_settings.hpp"
+#include "sfcrimed/detail/format.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
+#include "sfcrimed/pipeline/kafka_io.hpp"
+#include "sfcrimed/pipeline/monitor.hpp"
+#include "sfcrimed/pipeline/thread.hpp"
 
 namespace sfcrimed {
 namespace {
@@ -69,6 +69,25 @@ void set_up_topics(detail::PipelineShared& shared, const std::stop_token& stop) 
   }
 }
 
+// One consumer thread, with librdkafka's I/O: its consumer joins the group, its
+// transactional producer takes over from the last one with its id, its state comes from
+// the state topic. The names are <group>.<topic>.<index>: client, transactional and
+// member id, so that a restarted thread fences its predecessor.
+void run_thread(detail::PipelineShared& shared, int index, const std::stop_token& stop, Health::Part& health) {
+  const Config& config = shared.config;
+  const std::string name = config.pipeline.group + "." + config.kafka.topic + "." + std::to_string(index);
+  std::stop_source stopped;  // the pipeline's stop, or another thread's failure
+  const std::stop_callback on_stop(stop, [&] { stopped.request_stop(); });
+  const std::stop_callback on_failure(shared.failed.get_token(), [&] { stopped.request_stop(); });
+  detail::KafkaCalls calls(shared.retry_policy(stopped.get_token()), health, "thread " + std::to_string(index));
+  detail::KafkaSource source(group_consumer_settings(config, name), config.kafka.topic);
+  detail::KafkaOutput output([&] { return transactional_producer_settings(config, name); }, source, calls,
+                             config.kafka.topic, shared.dlq, shared.stats, shared.state);
+  detail::KafkaStateStore store(client_settings(config, name + ".state-reader"), shared.state, shared.spec, calls);
+  detail::PipelineThread thread(shared, index, stop, health, {source, output, store});
+  thread.run();
+}
+
 // The consumer threads and the monitor, until the threads end; the monitor's failure
 // (the drain's end offsets unreadable) stops the threads, as a thread's failure does.
 void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
@@ -94,8 +113,7 @@ void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
     for (int index = 0; index < count; ++index) {
       threads.emplace_back([&shared, &stop, &parts, index] {
         try {
-          detail::Worker worker(shared, index, stop, *parts[static_cast<std::size_t>(index)]);
-          worker.run();
+          run_thread(shared, index, stop, *parts[static_cast<std::size_t>(index)]);
         } catch (...) {
           shared.fail(std::current_exception());
         }
@@ -143,7 +161,7 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
   report.duplicates = shared.duplicates;
   report.late = shared.late;
   report.windows_emitted = shared.windows_emitted.size();
-  report.drained = shared.drained;
+  report.drained = shared.drain.done();
   if (shared.first_record) {
     report.seconds = std::chrono::duration<double>(Clock::now() - *shared.first_record).count();
   }
@@ -160,12 +178,12 @@ PipelineProgress Pipeline::progress(PipelineProgress::Mark& since) const {
   const double seconds = std::max(1e-3, std::chrono::duration<double>(now - since.time).count());
   PipelineProgress progress;
   const double consumed = shared.metrics.pipeline.consumed.Value();
-  progress.partitions = shared.lags();
+  progress.partitions = shared.board.lags();
   for (const auto& partition : progress.partitions) {
     progress.lag += partition.lag;
   }
-  progress.open_windows = shared.open_windows();
-  const std::int64_t end_sum = shared.end_sum();
+  progress.open_windows = shared.board.open_windows();
+  const std::int64_t end_sum = shared.board.end_sum();
   const auto histogram = shared.metrics.pipeline.latency.Collect().histogram;
   std::vector<std::uint64_t> cumulative;
   for (const auto& bucket : histogram.bucket) {

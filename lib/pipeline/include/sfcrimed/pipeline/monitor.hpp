@@ -11,7 +11,7 @@
 #include <stop_token>
 #include <vector>
 
-#include "pipeline_shared.hpp"
+#include "sfcrimed/pipeline/shared.hpp"
 
 namespace sfcrimed::detail {
 

@@ -1,4 +1,4 @@
-#include "detail/pipeline_monitor.hpp"
+#include "sfcrimed/pipeline/monitor.hpp"
 
 #include <mutex>
 
@@ -38,17 +38,17 @@ PartitionMonitor::~PartitionMonitor() { offsets_->close(); }
 
 void PartitionMonitor::run(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
-    if (shared_.drain_wanted()) {
+    if (shared_.drain.wanted()) {
       arm_drain(stop);
     }
     try {
       read_end_offsets();
       std::map<std::int32_t, std::int64_t> committed;
-      if (!shared_.unowned().empty()) {
+      if (!shared_.board.unowned(shared_.partitions).empty()) {
         const auto in_call = health_.call("reading the group's committed offsets", Clock::now() + kReadTimeout);
         committed = kafka::committed_offsets(*offsets_, shared_.config.kafka.topic, shared_.partitions, kReadTimeout);
       }
-      report(shared_.update_lags(committed));
+      report(shared_.board.update_lags(shared_.partitions, committed));
       if (std::exchange(warned_, false)) {
         log::notice("pipeline", "the monitor reads the calls topic's offsets again");
       }
@@ -60,7 +60,7 @@ void PartitionMonitor::run(const std::stop_token& stop) {
       }
     }
     std::unique_lock lock(shared_.wake_mutex);
-    shared_.wake.wait_for(lock, stop, kInterval, [&] { return shared_.drain_wanted(); });
+    shared_.wake.wait_for(lock, stop, kInterval, [&] { return shared_.drain.wanted(); });
   }
 }
 
@@ -68,7 +68,7 @@ void PartitionMonitor::read_end_offsets() {
   const auto in_call = health_.call("reading the calls topic's end offsets", Clock::now() + kReadTimeout);
   const auto ends =
       kafka::list_offsets(shared_.admin->handle(), shared_.config.kafka.topic, shared_.partitions, kReadTimeout);
-  shared_.set_end_offsets(ends.offsets);
+  shared_.board.set_end_offsets(ends.offsets);
   ends.check("reading the end offsets of '" + shared_.config.kafka.topic + "'");  // said once, kept as read
 }
 
@@ -99,8 +99,8 @@ void PartitionMonitor::arm_drain(const std::stop_token& stop) {
     ends.check("reading the end offsets of '" + topic + "'");
     return ends.offsets;
   });
-  shared_.set_end_offsets(targets);
-  shared_.arm_drain(targets);
+  shared_.board.set_end_offsets(targets);
+  shared_.drain.arm(targets);
 }
 
 void PartitionMonitor::report(const std::vector<PartitionProgress>& lags) {

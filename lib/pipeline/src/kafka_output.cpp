@@ -1,0 +1,137 @@
+// A pipeline thread's transactional producer: its stats messages, dead letters, state
+// snapshots and the group's offsets commit together, so that a crash at any moment loses
+// and doubles nothing. A call a failover times out is made again; one that hangs past its
+// deadline has its producer replaced by a new one with the same transactional id, which
+// fences the stuck one.
+#include <utility>
+
+#include "sfcrimed/log.hpp"
+#include "sfcrimed/pipeline/kafka_io.hpp"
+
+namespace sfcrimed::detail {
+namespace {
+
+// How long past its own timeout a transactional call may take before its producer is
+// given up as stuck.
+constexpr std::chrono::seconds kOverrunGrace{5};
+
+}  // namespace
+
+KafkaCalls::KafkaCalls(kafka::RetryPolicy retry, Health::Part& health, std::string who)
+    : retry_(std::move(retry)), health_(health), who_(std::move(who)) {}
+
+void KafkaCalls::call(const std::string& what, const std::function<void()>& call, std::chrono::milliseconds timeout) {
+  kafka::retry(retry_, what + " (pipeline " + who_ + ")", [&] {
+    const auto in_call = health_.call(what, std::chrono::steady_clock::now() + timeout);
+    call();
+  });
+}
+
+KafkaOutput::KafkaOutput(std::function<kafka::Settings()> settings, KafkaSource& source, KafkaCalls& calls,
+                         std::string calls_topic, std::string dlq, std::string stats, std::string state)
+    : settings_(std::move(settings)),
+      source_(source),
+      calls_(calls),
+      calls_topic_(std::move(calls_topic)),
+      dlq_(std::move(dlq)),
+      stats_(std::move(stats)),
+      state_(std::move(state)),
+      producer_(std::make_shared<kafka::Producer>(settings_())) {
+  try {
+    init_transactions();
+  } catch (const kafka::CallOverrun& e) {
+    replace_producer(e.what());
+  }
+  producer_->begin_transaction();
+  replaced_ = false;
+}
+
+void KafkaOutput::dead_letter(const Record& record, std::string_view reason) {
+  producer_->produce(dlq_, RdKafka::Topic::PARTITION_UA, record.key, record.value,
+                     {{"sfcrimed.reason", std::string(reason)},
+                      {"sfcrimed.source.topic", calls_topic_},
+                      {"sfcrimed.source.partition", std::to_string(record.partition)},
+                      {"sfcrimed.source.offset", std::to_string(record.offset)}});
+}
+
+void KafkaOutput::stats(std::string_view key, std::string_view value) {
+  producer_->produce(stats_, RdKafka::Topic::PARTITION_UA, key, value, {});
+}
+
+void KafkaOutput::snapshot(std::int32_t partition, std::string_view value) {
+  producer_->produce(state_, partition, std::to_string(partition), value, {});
+}
+
+void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
+  // Owned by the call (a call that overruns its deadline may use them after this returns).
+  const std::shared_ptr<RdKafka::ConsumerGroupMetadata> group = source_.group_metadata();
+  const std::shared_ptr<std::vector<RdKafka::TopicPartition*>> owned_offsets(
+      new std::vector<RdKafka::TopicPartition*>(), [](auto* list) {
+        RdKafka::TopicPartition::destroy(*list);
+        delete list;
+      });
+  for (const auto& [partition, offset] : offsets) {
+    owned_offsets->push_back(RdKafka::TopicPartition::create(calls_topic_, partition, offset));
+  }
+  try {
+    // The group's metadata goes with the offsets: a thread whose partitions the group has
+    // given to another member since cannot commit them (KIP-447's fencing of zombies).
+    transaction_call("add the consumer offsets to the transaction", [group, owned_offsets](kafka::Producer& producer) {
+      producer.send_offsets_to_transaction(*owned_offsets, *group, kTransactionCallTimeout);
+    });
+    // A commit retried after a timeout finishes the same transaction (librdkafka resumes it).
+    transaction_call("commit the transaction",
+                     [](kafka::Producer& producer) { producer.commit_transaction(kTransactionCallTimeout); });
+  } catch (const kafka::CallOverrun& e) {
+    replace_producer(e.what());
+    throw kafka::TransactionError(e.what(), true);
+  }
+  producer_->begin_transaction();
+}
+
+// A new producer has fenced the old one's transaction already: nothing to abort.
+void KafkaOutput::abort() {
+  if (!std::exchange(replaced_, false)) {
+    try {
+      transaction_call("abort the transaction",
+                       [](kafka::Producer& producer) { producer.abort_transaction(kTransactionCallTimeout); });
+    } catch (const kafka::CallOverrun& e) {
+      replace_producer(e.what());
+      replaced_ = false;
+    }
+  }
+  producer_->begin_transaction();
+}
+
+// Idle, the producer is polled nowhere else (empty transactions are not committed), and
+// its statistics events, one every statistics.interval.ms, would pile up unserved.
+void KafkaOutput::idle() { producer_->poll(std::chrono::milliseconds(0)); }
+
+void KafkaOutput::transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call) {
+  calls_.call(
+      what,
+      [&] {
+        kafka::call_with_deadline([producer = producer_, call] { call(*producer); },
+                                  std::chrono::steady_clock::now() + kTransactionCallTimeout + kOverrunGrace, what);
+      },
+      kTransactionCallTimeout);
+}
+
+// A retried init_transactions() goes on where the timed-out one stopped.
+void KafkaOutput::init_transactions() {
+  transaction_call("initialise transactions",
+                   [](kafka::Producer& producer) { producer.init_transactions(kTransactionCallTimeout); });
+}
+
+// A producer stuck in a call is left to it; a new one with the same transactional.id
+// fences it (its open transaction is aborted by the coordinator) and goes on.
+void KafkaOutput::replace_producer(const std::string& why) {
+  log::warning("pipeline", calls_.who() + ": " + why +
+                               "; a new producer with the same transactional id takes over (it fences the stuck one, "
+                               "whose transaction is aborted) and the thread resumes from its last commit");
+  producer_ = std::make_shared<kafka::Producer>(settings_());
+  init_transactions();
+  replaced_ = true;
+}
+
+}  // namespace sfcrimed::detail

@@ -1,0 +1,104 @@
+// A pipeline thread's transactions: each commits its stats messages, dead letters, state
+// snapshots and consumer offsets together (TransactionalOutput), so that a crash at any
+// moment loses and doubles nothing. A transaction the output could not commit is undone
+// here too (rewind), and its records read again.
+#include <utility>
+
+#include "sfcrimed/log.hpp"
+#include "sfcrimed/pipeline/thread.hpp"
+#include "sfcrimed/producer.hpp"
+
+namespace sfcrimed::detail {
+
+// True when what was done since the last commit is committed (or there was nothing);
+// false when the transaction had to be aborted and the thread rewound to the last commit.
+bool PipelineThread::commit(OpenWindows open) {
+  if (transaction_.changed.empty() && (open != OpenWindows::all || owned_.empty())) {
+    return true;  // nothing new: no empty transactions
+  }
+  std::map<std::int32_t, std::int64_t> offsets;
+  try {
+    for (auto& [partition, state] : owned_) {
+      offsets.emplace(partition, state.next_offset());
+      if (transaction_.changed.contains(partition) || open == OpenWindows::all) {
+        emit(partition, state, open);
+        io_.output.snapshot(partition, state.snapshot());
+      }
+    }
+    io_.output.commit(offsets);
+  } catch (const kafka::TransactionError& e) {
+    if (!e.abortable()) {
+      throw;
+    }
+    rewind(e.what());
+    return false;
+  }
+  health_.progressed();
+  committed(open);
+  return true;
+}
+
+// Committed: now it may be told (log, report, listeners, metrics).
+void PipelineThread::committed(OpenWindows open) {
+  const auto now = now_();
+  std::set<WallSeconds> closed_windows;
+  for (const auto partition : transaction_.changed) {
+    const auto& entries = transaction_.final_entries[partition];
+    for (const auto& entry : entries) {
+      closed_windows.insert(entry.window_start);
+    }
+    for (const auto& line : shared_.window_log->report(partition, owned_.at(partition).closed_through(), entries)) {
+      log::info("window", line);
+    }
+  }
+  {
+    const std::lock_guard lock(shared_.windows_mutex);
+    shared_.windows_emitted.insert(transaction_.windows.begin(), transaction_.windows.end());
+  }
+  if (shared_.stats_listener && !transaction_.entries.empty()) {
+    shared_.stats_listener(transaction_.entries);
+  }
+  probe_.committed(transaction_, closed_windows.size(), now);
+  transaction_.clear();
+  last_emit_ = open == OpenWindows::none ? last_emit_ : now;
+  for (const auto& [partition, state] : owned_) {
+    publish(partition, state);
+  }
+  flush_counts();
+}
+
+// Back to the last committed state: the transaction aborted, what it did forgotten
+// (counts included: its records will be read again), the snapshots reloaded, and every
+// owned partition read on from there.
+void PipelineThread::rewind(const std::string& why) {
+  log::warning("pipeline", why + "; aborting the transaction and resuming from the last commit");
+  probe_.aborted();
+  io_.output.abort();
+  transaction_.clear();
+  counts_.clear();
+  std::vector<std::int32_t> partitions;
+  partitions.reserve(owned_.size());
+  for (const auto& [partition, state] : owned_) {
+    partitions.push_back(partition);
+    shared_.drain.rewound(partition);
+  }
+  for (auto& [partition, state] : io_.store.load(partitions)) {
+    owned_.insert_or_assign(partition, std::move(state));
+  }
+  for (const auto& [partition, state] : owned_) {
+    io_.source.seek(partition, state.next_offset() > 0 ? state.next_offset() : kFromBeginning);
+    publish(partition, state);
+  }
+}
+
+// Produces the stats messages `state` has due into the open transaction; what they tell
+// the log and the report waits for the commit.
+void PipelineThread::emit(std::int32_t partition, PartitionWindows& state, OpenWindows open) {
+  const auto entries = state.take_emissions(open, shared_.codes);
+  for (const auto& entry : entries) {
+    io_.output.stats(stats_key(entry), stats_value(entry));
+  }
+  transaction_.emitted(partition, entries, static_cast<bool>(shared_.stats_listener));
+}
+
+}  // namespace sfcrimed::detail

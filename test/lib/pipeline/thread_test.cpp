@@ -1,0 +1,162 @@
+#include "sfcrimed/pipeline/thread.hpp"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fake_io.hpp"
+#include "sfcrimed/window_log.hpp"
+
+using sfcrimed::test::call_json;
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A pipeline thread over fakes, with a clock that moves only when the test says.
+struct ThreadFixture {
+  sfcrimed::Config config;
+  sfcrimed::Metrics metrics;
+  sfcrimed::Health health{std::chrono::minutes(1)};
+  std::unique_ptr<sfcrimed::detail::PipelineShared> shared;
+  sfcrimed::test::FakeSource source;
+  std::unique_ptr<sfcrimed::test::FakeStateStore> store;
+  std::unique_ptr<sfcrimed::test::FakeOutput> output;
+  sfcrimed::detail::Clock::time_point now{};
+  std::stop_source stop;
+  std::unique_ptr<sfcrimed::detail::PipelineThread> thread;
+
+  explicit ThreadFixture(int partitions = 2) {
+    config.pipeline.commit_interval = 1s;
+    shared = std::make_unique<sfcrimed::detail::PipelineShared>(config, metrics, health);
+    shared->partitions = partitions;
+    shared->window_log = std::make_unique<sfcrimed::WindowLog>(partitions);
+    store = std::make_unique<sfcrimed::test::FakeStateStore>(shared->spec);
+    output = std::make_unique<sfcrimed::test::FakeOutput>(*store);
+    thread = std::make_unique<sfcrimed::detail::PipelineThread>(
+        *shared, 0, stop.get_token(), health.add("pipeline thread 0"),
+        sfcrimed::detail::ThreadIo{source, *output, *store}, [this] { return now; });
+  }
+
+  // `count` calls in `partition`, all in the hour from 09:00, ids from `first`.
+  void calls(std::int32_t partition, int count, int first = 0) {
+    for (int index = first; index < first + count; ++index) {
+      source.topic[partition].push_back(
+          call_json("c" + std::to_string(index), "Traffic Stop", "2018-10-02T09:" + std::to_string(10 + index % 40)));
+    }
+  }
+  void poll(int times = 20) const {
+    for (int step = 0; step < times; ++step) {
+      thread->poll_once();
+    }
+  }
+  // Past the commit interval, and one more poll to notice.
+  void tick() {
+    now += 2s;
+    thread->poll_once();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a thread commits its records, state and offsets together when its clock says so", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.calls(0, 5);
+  fixture.source.give({0});
+  fixture.poll();
+  CHECK(fixture.output->commits == 0);  // the commit interval is not up
+  fixture.tick();
+  REQUIRE(fixture.output->commits == 1);
+  CHECK(fixture.output->committed_offsets == std::map<std::int32_t, std::int64_t>{{0, 5}});
+  REQUIRE(fixture.store->snapshots.contains(0));
+  const auto restored = sfcrimed::PartitionWindows::restore(fixture.store->snapshots.at(0), fixture.shared->spec);
+  CHECK(restored.next_offset() == 5);
+  CHECK(fixture.shared->consumed == 5);
+  fixture.tick();
+  CHECK(fixture.output->commits == 1);  // nothing new: no empty transaction
+}
+
+TEST_CASE("a refused commit is aborted and its records read again, each counted once", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.calls(0, 5);
+  fixture.calls(0, 1, 2);  // c2 again: a duplicate
+  fixture.source.topic[0].push_back("not a call");
+  fixture.output->refuse_commits = 1;
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.tick();
+  CHECK(fixture.output->commits == 0);
+  CHECK(fixture.output->aborts == 1);
+  CHECK(fixture.metrics.pipeline.transactions_aborted.Value() == 1);
+  REQUIRE_FALSE(fixture.source.seeks.empty());
+  CHECK(fixture.source.seeks.back() == std::pair<std::int32_t, std::int64_t>{0, sfcrimed::detail::kFromBeginning});
+  CHECK(fixture.shared->consumed == 0);  // the aborted transaction's counts are gone too
+
+  fixture.poll();
+  fixture.tick();
+  REQUIRE(fixture.output->commits == 1);
+  CHECK(fixture.output->committed_offsets.at(0) == 7);
+  CHECK(fixture.output->committed_dead_letters.size() == 1);
+  CHECK(fixture.shared->consumed == 7);
+  CHECK(fixture.shared->duplicates == 1);
+  CHECK(fixture.shared->malformed == 1);
+
+  fixture.shared->request_drain();
+  fixture.shared->drain.arm({{0, 7}});
+  fixture.poll(1);
+  REQUIRE(fixture.shared->drain.done());
+  fixture.thread->finish();
+  CHECK(fixture.output->committed_stats.calls() == 5);  // every window out, each call once
+}
+
+TEST_CASE("a revoked partition's work is committed before it goes; a lost one's is undone", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.calls(0, 3);
+  fixture.calls(1, 4, 10);
+  fixture.source.give({0, 1});
+  fixture.poll();
+  CHECK(fixture.shared->board.unowned(2).empty());
+
+  fixture.source.take({1}, false);
+  fixture.poll(1);
+  REQUIRE(fixture.output->commits == 1);
+  CHECK(fixture.output->committed_offsets == std::map<std::int32_t, std::int64_t>{{0, 3}, {1, 4}});
+  CHECK(fixture.shared->board.unowned(2) == std::vector<std::int32_t>{1});
+
+  fixture.calls(0, 2, 3);  // read, not committed, when the group takes p0 away
+  fixture.poll();
+  fixture.source.take({0}, true);
+  fixture.poll(1);
+  CHECK(fixture.output->commits == 1);
+  CHECK(fixture.output->aborts == 1);
+  CHECK(fixture.output->committed_offsets.at(0) == 3);
+  CHECK(fixture.shared->board.unowned(2) == std::vector<std::int32_t>{0, 1});
+
+  // Given back, p0 resumes from its last commit: the two calls are read (and counted) again.
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.tick();
+  CHECK(fixture.output->committed_offsets.at(0) == 5);
+  CHECK(fixture.shared->consumed == 9);
+}
+
+TEST_CASE("a drained thread ends once every partition is at its target, every window out", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.calls(0, 3);
+  fixture.calls(1, 2, 3);
+  fixture.source.give({0, 1});
+  fixture.shared->request_drain();
+  CHECK(fixture.shared->drain.wanted());
+  fixture.shared->drain.arm({{0, 3}, {1, 2}});
+  CHECK_FALSE(fixture.shared->drain.wanted());
+  for (int step = 0; step < 100 && !fixture.shared->drain.done(); ++step) {
+    fixture.thread->poll_once();
+  }
+  REQUIRE(fixture.shared->drain.done());
+  fixture.thread->run();  // drained: finishes at once
+  CHECK(fixture.source.closed);
+  CHECK(fixture.output->committed_offsets == std::map<std::int32_t, std::int64_t>{{0, 3}, {1, 2}});
+  CHECK(fixture.output->committed_stats.calls() == 5);
+  CHECK(fixture.output->committed_stats.crime_types().at("Traffic Stop") == 5);
+}

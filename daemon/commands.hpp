@@ -7,7 +7,7 @@
 
 namespace sfcrimed::daemon {
 
-// The service: ingest (and, later, the pipeline) until a signal, or the work with --drain.
+// The service (service.hpp): ingest and pipeline until a signal, or the work with --drain.
 int run_service(int argc, const char* const* argv);
 
 // `sfcrimed sample --records N --seed S --out FILE`

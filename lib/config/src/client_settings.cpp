@@ -49,6 +49,17 @@ kafka::Settings transactional_producer_settings(const Config& config, const std:
   return settings;
 }
 
+kafka::Settings stats_command_settings(const Config& config) { return client_settings(config, "sfcrimed-stats"); }
+
+kafka::Settings consume_command_settings(const Config& config, const std::string& group, bool from_beginning) {
+  kafka::Settings settings = client_settings(config, "sfcrimed-consume");
+  settings.insert(settings.end(), {{"group.id", group},
+                                   {"auto.offset.reset", from_beginning ? "earliest" : "latest"},
+                                   {"enable.auto.commit", "true"},
+                                   {"enable.partition.eof", "false"}});
+  return settings;
+}
+
 bool uses_consumer_group_protocol(const Config& config) {
   return kafka::setting_or(config.consumer, "group.protocol", "classic") == "consumer";
 }

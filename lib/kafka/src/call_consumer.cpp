@@ -3,12 +3,11 @@
 #include <chrono>
 #include <memory>
 #include <ostream>
-#include <random>
-#include <stdexcept>
 #include <vector>
 
 #include "sfcrimed/consumer.hpp"
 #include "sfcrimed/json.hpp"
+#include "sfcrimed/topic_reader.hpp"
 
 namespace sfcrimed {
 namespace {
@@ -26,11 +25,6 @@ std::string excerpt(std::string_view bytes, std::size_t limit) {
   return out;
 }
 
-std::string new_group_name() {
-  std::random_device random;
-  return "sfcrimed-consume-" + std::to_string(random() % 100000);
-}
-
 }  // namespace
 
 std::string call_line(const CallView& call, std::int32_t partition, std::int64_t offset) {
@@ -44,12 +38,9 @@ std::string call_line(const CallView& call, std::int32_t partition, std::int64_t
   return line + "  (p" + std::to_string(partition) + "@" + std::to_string(offset) + ")";
 }
 
-ConsumeSummary consume_calls(const ConsumeOptions& options, std::ostream& out, const std::atomic<bool>& stop) {
-  kafka::Consumer consumer({{"bootstrap.servers", options.bootstrap},
-                            {"group.id", options.group.empty() ? new_group_name() : options.group},
-                            {"auto.offset.reset", options.from_beginning ? "earliest" : "latest"},
-                            {"enable.auto.commit", "true"},
-                            {"enable.partition.eof", "false"}});
+ConsumeSummary consume_calls(const kafka::Settings& settings, const ConsumeOptions& options, std::ostream& out,
+                             const std::atomic<bool>& stop) {
+  kafka::Consumer consumer(settings);
   consumer.subscribe({options.topic});
 
   ConsumeSummary summary;
@@ -69,7 +60,7 @@ ConsumeSummary consume_calls(const ConsumeOptions& options, std::ostream& out, c
     }
     if (message->err() != RdKafka::ERR_NO_ERROR) {
       if (message->err() == RdKafka::ERR__UNKNOWN_TOPIC || message->err() == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART) {
-        throw std::runtime_error("topic '" + options.topic + "' does not exist on " + options.bootstrap);
+        throw kafka::NoSuchTopic("topic '" + options.topic + "' does not exist");  // the caller knows where
       }
       continue;  // transient (a broker restarting): librdkafka retries
     }

@@ -70,3 +70,35 @@ TEST_CASE("with KIP-848's group protocol the session is the broker's to keep", "
   CHECK(setting_or(settings, "group.protocol", "") == "consumer");
   CHECK_NOTHROW(sfcrimed::kafka::make_conf(settings));  // librdkafka refuses session.timeout.ms with it
 }
+
+TEST_CASE("the security set once in [producer] reaches sfcrimed stats and sfcrimed consume", "[client_settings]") {
+  const Config config = secured();
+  const auto stats = sfcrimed::stats_command_settings(config);
+  const auto consume = sfcrimed::consume_command_settings(config, "inspect", false);
+  for (const auto& settings : {stats, consume}) {
+    CHECK(setting_or(settings, "bootstrap.servers", "") == "broker-a:9093,broker-b:9093");
+    CHECK(setting_or(settings, "security.protocol", "") == "sasl_ssl");
+    CHECK(setting_or(settings, "sasl.mechanism", "") == "SCRAM-SHA-512");
+    CHECK(setting_or(settings, "ssl.ca.location", "") == "/etc/ssl/ca.pem");
+    CHECK(setting_or(settings, "linger.ms", "none") == "none");        // the producer's tuning stays its own
+    CHECK(setting_or(settings, "isolation.level", "none") == "none");  // and so does the pipeline's
+    CHECK(setting_or(settings, "session.timeout.ms", "none") == "none");
+  }
+  CHECK(setting_or(stats, "client.id", "") == "sfcrimed-stats");
+  CHECK(setting_or(stats, "group.id", "none") == "none");
+  CHECK(setting_or(consume, "client.id", "") == "sfcrimed-consume");
+}
+
+TEST_CASE("sfcrimed consume's consumer is a committing member of its group", "[client_settings]") {
+  Config config;
+  config.kafka.bootstrap = "localhost:19092";
+  const auto latest = sfcrimed::consume_command_settings(config, "inspect", false);
+  CHECK(setting_or(latest, "bootstrap.servers", "") == "localhost:19092");
+  CHECK(setting_or(latest, "group.id", "") == "inspect");
+  CHECK(setting_or(latest, "auto.offset.reset", "") == "latest");
+  CHECK(setting_or(latest, "enable.auto.commit", "") == "true");
+  CHECK(setting_or(latest, "enable.partition.eof", "") == "false");
+  CHECK_NOTHROW(sfcrimed::kafka::make_conf(latest));
+  const auto earliest = sfcrimed::consume_command_settings(config, "inspect", true);
+  CHECK(setting_or(earliest, "auto.offset.reset", "") == "earliest");
+}

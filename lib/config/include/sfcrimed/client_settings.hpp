@@ -24,6 +24,14 @@ kafka::Settings transactional_producer_settings(const Config& config, const std:
 // A pipeline thread's consumer: a member of pipeline.group, statically named `member`.
 kafka::Settings group_consumer_settings(const Config& config, const std::string& member);
 
+// `sfcrimed stats`' reader of the stats and dead-letter topics (no group, nothing committed).
+kafka::Settings stats_command_settings(const Config& config);
+
+// `sfcrimed consume`'s consumer: a member of `group` that commits as it goes and, when the
+// group has no offset yet, starts at the earliest one with `from_beginning`, else at the
+// end. [consumer] is the pipeline's tuning and does not apply.
+kafka::Settings consume_command_settings(const Config& config, const std::string& group, bool from_beginning);
+
 // Whether the pipeline's consumers use the next-generation group protocol (KIP-848,
 // group.protocol = consumer), whose rebalances are always incremental.
 bool uses_consumer_group_protocol(const Config& config);

@@ -126,6 +126,13 @@ TEST_CASE("configuration errors say where, which setting, and what is wrong", "[
              Catch::StartsWith(bad_codes + ":3 ([pipeline] radio_codes): cannot read '" + dir.file("gone.json") + "'"));
 }
 
+TEST_CASE("a line of the ini file that is neither a section nor a setting is an error", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const std::string ini = dir.write("line.ini", "[ingest]\nfile = " + calls + "\nno equals sign here\n");
+  CHECK_THAT(error_of({"--config", ini}), Catch::StartsWith(ini + ": ") && Catch::Contains("no equals sign here"));
+}
+
 TEST_CASE("etc/sfcrimed.ini documents every setting, each with its default", "[config]") {
   TempDir dir;
   const std::string calls = dir.write("calls.json", "[]");

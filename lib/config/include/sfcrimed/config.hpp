@@ -2,7 +2,8 @@
 // sfcrimed's one configuration model: built-in defaults, then the ini file named by
 // --config, then the command line, each overriding the one before. Every setting has
 // the same name in both places: `[ingest] rate = 500` in the file is `--ingest.rate 500`
-// on the command line. etc/sfcrimed.ini documents them all.
+// on the command line. etc/sfcrimed.ini documents them all; settings_table.hpp declares
+// them, each once.
 
 #include <chrono>
 #include <map>

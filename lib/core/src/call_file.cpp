@@ -236,6 +236,122 @@ std::string_view trim(std::string_view text) {
   return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
 }
 
+// The file's JSON text: without a UTF-8 byte order mark and surrounding whitespace,
+// never empty.
+std::string_view json_text(const std::string& path, std::string_view contents) {
+  if (contents.substr(0, 3) == "\xEF\xBB\xBF") {  // a UTF-8 byte order mark
+    contents.remove_prefix(3);
+  }
+  contents = trim(contents);
+  if (contents.empty()) {
+    fail(path, "the file is empty; expected a JSON array of calls or JSON lines");
+  }
+  return contents;
+}
+
+// The loaded file's buffer: any part of it can be parsed in place, since the bytes after
+// the part (the rest of the contents, then the zeroed padding) are there to be read past.
+struct PaddedBuffer {
+  const char* begin = nullptr;
+  std::size_t capacity = 0;  // usable bytes, padding excluded
+
+  [[nodiscard]] simdjson::padded_string_view padded(std::string_view part) const {
+    const auto offset = static_cast<std::size_t>(part.data() - begin);
+    return simdjson::padded_string_view(part.data(), part.size(), capacity - offset);
+  }
+};
+
+// Where the records read go: good calls to `calls`, bad ones to `bad` or, with
+// OnBadRecord::fail, into a CallFileError.
+struct RecordSink {
+  const std::string& path;
+  OnBadRecord on_bad;
+  std::vector<Call>& calls;
+  std::vector<BadRecord>& bad;
+
+  // `reason` empty: `call` is good.
+  void take(Call&& call, const std::string& reason) {
+    if (reason.empty()) {
+      calls.push_back(std::move(call));
+      return;
+    }
+    if (on_bad == OnBadRecord::fail) {
+      fail(path, "record " + std::to_string(call.index) + " " + reason +
+                     " (nothing was sent; ingest.on_error = skip leaves such records out)");
+    }
+    bad.push_back({call.index, reason});
+  }
+};
+
+// `text` is one JSON array of calls.
+void read_array(od::parser& parser, const PaddedBuffer& buffer, std::string_view text, RecordSink& sink) {
+  if (text.back() != ']') {
+    fail(sink.path, "the JSON array does not end with ']': the file is truncated or is not one JSON array");
+  }
+  od::document document;
+  od::array array;
+  simdjson::error_code error = parser.iterate(buffer.padded(text)).get(document);
+  if (error == simdjson::SUCCESS) {
+    error = document.get_array().get(array);
+  }
+  if (error != simdjson::SUCCESS) {
+    fail(sink.path, std::string("not valid JSON: ") + simdjson::error_message(error));
+  }
+  std::size_t index = 0;
+  for (auto element : array) {
+    if (element.error() != simdjson::SUCCESS) {
+      fail(sink.path,
+           "not valid JSON at record " + std::to_string(index) + ": " + simdjson::error_message(element.error()));
+    }
+    od::value value = element.value_unsafe();
+    Call call;
+    call.index = index;
+    std::string reason = read_call(value, call);
+    sink.take(std::move(call), reason);
+    ++index;
+  }
+}
+
+// Fills `call` from one JSON line (not empty); an empty return means the record is good,
+// anything else says what is wrong with it.
+std::string read_line(od::parser& parser, const PaddedBuffer& buffer, std::string_view line, Call& call) {
+  od::document document;
+  od::value value;
+  simdjson::error_code error = parser.iterate(buffer.padded(line)).get(document);
+  if (error == simdjson::SUCCESS) {
+    error = document.get_value().get(value);
+  }
+  if (error != simdjson::SUCCESS) {
+    return std::string("is not valid JSON: ") + simdjson::error_message(error);
+  }
+  return read_call(value, call);
+}
+
+// `text` is JSON lines: each line is parsed in place; the bytes after it (the next lines,
+// then the buffer's padding) are the padding simdjson reads past the end. Blank lines
+// are no records.
+void read_json_lines(od::parser& parser, const PaddedBuffer& buffer, std::string_view text, RecordSink& sink) {
+  std::size_t index = 0;
+  auto start = static_cast<std::size_t>(text.data() - buffer.begin);
+  const std::size_t end = start + text.size();
+  const std::string_view contents(buffer.begin, end);
+  while (start < end) {
+    std::size_t stop = contents.find('\n', start);
+    if (stop == std::string_view::npos) {
+      stop = end;
+    }
+    const std::string_view line = trim(contents.substr(start, stop - start));
+    if (!line.empty()) {
+      Call call;
+      call.index = index;
+      std::string reason = read_line(parser, buffer, line, call);
+      sink.take(std::move(call), reason);
+      ++index;
+    }
+    start = stop + 1;
+  }
+}
+
 }  // namespace
 
 void CallFile::FreeBuffer::operator()(char* buffer) const noexcept { ByteBuffer::release_memory(buffer, capacity); }
@@ -248,98 +364,17 @@ CallFile CallFile::load(const std::string& path, ReplayOrder order, OnBadRecord 
   CallFile file;
   file.path_ = path;
   file.size_ = bytes.size;
-  const std::size_t capacity = bytes.capacity;
+  const PaddedBuffer buffer{bytes.data, bytes.capacity};
   // Anonymous memory reads as zeros, so the padding after the contents is zeros too.
-  file.buffer_ = std::unique_ptr<char, FreeBuffer>(std::exchange(bytes.data, nullptr), FreeBuffer{capacity});
-  const char* const begin = file.buffer_.get();
+  file.buffer_ = std::unique_ptr<char, FreeBuffer>(std::exchange(bytes.data, nullptr), FreeBuffer{buffer.capacity});
 
-  std::string_view text(begin, file.size_);
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") {  // a UTF-8 byte order mark
-    text.remove_prefix(3);
-  }
-  text = trim(text);
-  if (text.empty()) {
-    fail(path, "the file is empty; expected a JSON array of calls or JSON lines");
-  }
-
-  const auto record = [&](std::size_t index, const std::string& reason) {
-    if (on_bad == OnBadRecord::fail) {
-      fail(path, "record " + std::to_string(index) + " " + reason +
-                     " (nothing was sent; ingest.on_error = skip leaves such records out)");
-    }
-    file.bad_.push_back({index, reason});
-  };
-
+  const std::string_view text = json_text(path, std::string_view(buffer.begin, file.size_));
+  RecordSink sink{path, on_bad, file.calls_, file.bad_};
   od::parser parser;
   if (text.front() == '[') {
-    if (text.back() != ']') {
-      fail(path, "the JSON array does not end with ']': the file is truncated or is not one JSON array");
-    }
-    const auto offset = static_cast<std::size_t>(text.data() - begin);
-    od::document document;
-    od::array array;
-    simdjson::error_code error =
-        parser.iterate(simdjson::padded_string_view(text.data(), text.size(), capacity - offset)).get(document);
-    if (error == simdjson::SUCCESS) {
-      error = document.get_array().get(array);
-    }
-    if (error != simdjson::SUCCESS) {
-      fail(path, std::string("not valid JSON: ") + simdjson::error_message(error));
-    }
-    std::size_t index = 0;
-    for (auto element : array) {
-      if (element.error() != simdjson::SUCCESS) {
-        fail(path,
-             "not valid JSON at record " + std::to_string(index) + ": " + simdjson::error_message(element.error()));
-      }
-      od::value value = element.value_unsafe();
-      Call call;
-      call.index = index;
-      if (std::string reason = read_call(value, call); reason.empty()) {
-        file.calls_.push_back(std::move(call));
-      } else {
-        record(index, reason);
-      }
-      ++index;
-    }
+    read_array(parser, buffer, text, sink);
   } else if (text.front() == '{') {
-    // JSON lines: each line is parsed in place; the bytes after it (the next lines, then
-    // the buffer's padding) are the padding simdjson reads past the end.
-    std::size_t index = 0;
-    auto start = static_cast<std::size_t>(text.data() - begin);
-    const std::size_t end = start + text.size();
-    while (start < end) {
-      std::size_t stop = std::string_view(begin, end).find('\n', start);
-      if (stop == std::string_view::npos) {
-        stop = end;
-      }
-      const std::string_view line = trim(std::string_view(begin + start, stop - start));
-      if (!line.empty()) {
-        od::document document;
-        od::value value;
-        Call call;
-        call.index = index;
-        const auto at = static_cast<std::size_t>(line.data() - begin);
-        simdjson::error_code error =
-            parser.iterate(simdjson::padded_string_view(line.data(), line.size(), capacity - at)).get(document);
-        std::string reason;
-        if (error == simdjson::SUCCESS) {
-          error = document.get_value().get(value);
-        }
-        if (error != simdjson::SUCCESS) {
-          reason = std::string("is not valid JSON: ") + simdjson::error_message(error);
-        } else {
-          reason = read_call(value, call);
-        }
-        if (reason.empty()) {
-          file.calls_.push_back(std::move(call));
-        } else {
-          record(index, reason);
-        }
-        ++index;
-      }
-      start = stop + 1;
-    }
+    read_json_lines(parser, buffer, text, sink);
   } else {
     fail(path, std::string("not JSON: expected a JSON array of calls ('[') or JSON lines ('{'), found '") +
                    text.front() + "'");

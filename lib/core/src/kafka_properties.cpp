@@ -14,11 +14,64 @@ std::string setting_or(const Settings& settings, const std::string& name, const 
   return found == settings.rend() ? fallback : found->second;
 }
 
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// What one entry of "brokers" says about its broker.
+struct BrokerEntry {
+  std::int64_t node = -1;  // -1: no node id
+  std::string_view state;  // valid while the document is
+};
+
+// Reads one entry of "brokers"; false when it is not what librdkafka writes.
+bool read_broker(od::object& entry, BrokerEntry& broker) {
+  for (auto property : entry) {
+    std::string_view name;
+    if (property.unescaped_key().get(name) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (name == "nodeid" && property.value().get_int64().get(broker.node) != simdjson::SUCCESS) {
+      return false;
+    }
+    if (name == "state" && property.value().get_string().get(broker.state) != simdjson::SUCCESS) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Reads "brokers" into the node ids listed (`known`) and those of them UP (`up`); false
+// when it is not what librdkafka writes.
+bool read_brokers(od::object& brokers, std::set<std::int64_t>& known, std::set<std::int64_t>& up) {
+  for (auto broker : brokers) {
+    od::object entry;
+    if (broker.value().get_object().get(entry) != simdjson::SUCCESS) {
+      return false;
+    }
+    BrokerEntry found;
+    if (!read_broker(entry, found)) {
+      return false;
+    }
+    // A coordinator is listed twice: as its broker and as a logical entry with the
+    // same node id.
+    if (found.node >= 0) {
+      known.insert(found.node);
+      if (found.state == "UP") {
+        up.insert(found.node);
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 std::optional<BrokerStates> broker_states(std::string_view statistics_json) {
-  simdjson::ondemand::parser parser;
+  od::parser parser;
   const simdjson::padded_string padded(statistics_json);
-  simdjson::ondemand::document document;
-  simdjson::ondemand::object root;
+  od::document document;
+  od::object root;
   if (parser.iterate(padded).get(document) != simdjson::SUCCESS ||
       document.get_object().get(root) != simdjson::SUCCESS) {
     return std::nullopt;
@@ -40,39 +93,11 @@ std::optional<BrokerStates> broker_states(std::string_view statistics_json) {
       }
       states.client_id = id;
     } else if (key == "brokers") {
-      simdjson::ondemand::object brokers;
-      if (field.value().get_object().get(brokers) != simdjson::SUCCESS) {
+      od::object brokers;
+      if (field.value().get_object().get(brokers) != simdjson::SUCCESS || !read_brokers(brokers, known, up)) {
         return std::nullopt;
       }
       has_brokers = true;
-      for (auto broker : brokers) {
-        simdjson::ondemand::object entry;
-        if (broker.value().get_object().get(entry) != simdjson::SUCCESS) {
-          return std::nullopt;
-        }
-        std::int64_t node = -1;
-        std::string_view state;
-        for (auto property : entry) {
-          std::string_view name;
-          if (property.unescaped_key().get(name) != simdjson::SUCCESS) {
-            return std::nullopt;
-          }
-          if (name == "nodeid" && property.value().get_int64().get(node) != simdjson::SUCCESS) {
-            return std::nullopt;
-          }
-          if (name == "state" && property.value().get_string().get(state) != simdjson::SUCCESS) {
-            return std::nullopt;
-          }
-        }
-        // A coordinator is listed twice: as its broker and as a logical entry with the
-        // same node id.
-        if (node >= 0) {
-          known.insert(node);
-          if (state == "UP") {
-            up.insert(node);
-          }
-        }
-      }
     }
   }
   if (!has_brokers) {

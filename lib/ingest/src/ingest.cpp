@@ -7,8 +7,8 @@
 #include <mutex>
 #include <thread>
 
-#include "sfcrimed/detail/format.hpp"
 #include "sfcrimed/client_settings.hpp"
+#include "sfcrimed/detail/format.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/producer.hpp"

@@ -38,35 +38,62 @@ std::optional<StatsMetric> metric_from_name(std::string_view name) {
   return std::nullopt;
 }
 
+// A string field's value that must be a metric name, into `entry`.
+std::optional<std::string> read_metric(const std::string& name, od::value value, StatsEntry& entry) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return name + " is not a string";
+  }
+  const auto metric = metric_from_name(text);
+  if (!metric) {
+    return name + " \"" + std::string(text) + "\" is neither crime_type nor disposition";
+  }
+  entry.metric = *metric;
+  return std::nullopt;
+}
+
+// A string field's value that must be a date-time, into `time`.
+std::optional<std::string> read_wall_time(const std::string& name, od::value value, WallSeconds& time) {
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return name + " is not a string";
+  }
+  const auto parsed = parse_wall_time(text);
+  if (!parsed) {
+    return name + " \"" + std::string(text) + "\" is not a date-time";
+  }
+  time = *parsed;
+  return std::nullopt;
+}
+
+// A field's value that must be a string or null, into `description`.
+std::optional<std::string> read_description(const std::string& name, od::value value,
+                                            std::optional<std::string>& description) {
+  bool is_null = false;
+  if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
+    description.reset();
+    return std::nullopt;
+  }
+  std::string_view text;
+  if (value.get_string().get(text) != simdjson::SUCCESS) {
+    return name + " is neither a string nor null";
+  }
+  description = std::string(text);
+  return std::nullopt;
+}
+
 // Reads one field's value into `entry`; the reason when it is not what the format says.
 std::optional<std::string> read_field(Field field, od::value value, StatsEntry& entry) {
   const std::string name(kFieldNames[field]);
-  std::string_view text;
   switch (field) {
-    case kMetric: {
-      if (value.get_string().get(text) != simdjson::SUCCESS) {
-        return name + " is not a string";
-      }
-      const auto metric = metric_from_name(text);
-      if (!metric) {
-        return name + " \"" + std::string(text) + "\" is neither crime_type nor disposition";
-      }
-      entry.metric = *metric;
-      return std::nullopt;
-    }
+    case kMetric:
+      return read_metric(name, value, entry);
     case kWindowStart:
-    case kWindowEnd: {
-      if (value.get_string().get(text) != simdjson::SUCCESS) {
-        return name + " is not a string";
-      }
-      const auto time = parse_wall_time(text);
-      if (!time) {
-        return name + " \"" + std::string(text) + "\" is not a date-time";
-      }
-      (field == kWindowStart ? entry.window_start : entry.window_end) = *time;
-      return std::nullopt;
-    }
-    case kName:
+      return read_wall_time(name, value, entry.window_start);
+    case kWindowEnd:
+      return read_wall_time(name, value, entry.window_end);
+    case kName: {
+      std::string_view text;
       if (value.get_string().get(text) != simdjson::SUCCESS) {
         return name + " is not a string";
       }
@@ -75,6 +102,7 @@ std::optional<std::string> read_field(Field field, od::value value, StatsEntry& 
       }
       entry.name = text;
       return std::nullopt;
+    }
     case kPartition: {
       std::int64_t partition = 0;
       if (value.get_int64().get(partition) != simdjson::SUCCESS || partition < 0 ||
@@ -94,18 +122,8 @@ std::optional<std::string> read_field(Field field, od::value value, StatsEntry& 
         return name + " is not true or false";
       }
       return std::nullopt;
-    case kDescription: {
-      bool is_null = false;
-      if (value.is_null().get(is_null) == simdjson::SUCCESS && is_null) {
-        entry.description.reset();
-        return std::nullopt;
-      }
-      if (value.get_string().get(text) != simdjson::SUCCESS) {
-        return name + " is neither a string nor null";
-      }
-      entry.description = std::string(text);
-      return std::nullopt;
-    }
+    case kDescription:
+      return read_description(name, value, entry.description);
     case kFields:
       break;
   }
@@ -143,6 +161,30 @@ std::string left_aligned(std::string_view text, std::size_t width) {
 
 // A count column wide enough for `largest` and for its heading.
 std::size_t count_width(std::uint64_t largest) { return std::max<std::size_t>(5, std::to_string(largest).size()); }
+
+// The table of windows: one line per window, its calls and its three largest crime
+// types, which is what one reads a window for; --json has the full breakdown.
+void append_window_table(std::string& out, const std::map<WallSeconds, StatsTotals::Window>& by_window) {
+  std::uint64_t busiest = 0;
+  for (const auto& [start, window] : by_window) {
+    busiest = std::max(busiest, window.calls);
+  }
+  const std::size_t calls_width = count_width(busiest);
+  out += "\nWindows (" + std::to_string(by_window.size()) + ")\n";
+  out += left_aligned("start", 16) + "  " + left_aligned("end", 16) + "  " + right_aligned("calls", calls_width) +
+         "  largest crime types\n";
+  for (const auto& [start, window] : by_window) {
+    std::string largest;
+    for (const auto& row : largest_first(window.crime_types, 3, [](std::uint64_t count) { return count; })) {
+      largest += (largest.empty() ? "" : ", ") + row->first + " " + std::to_string(row->second);
+    }
+    if (window.crime_types.size() > 3) {
+      largest += ", ...";
+    }
+    out += short_time(start) + "  " + short_time(window.end) + "  " +
+           right_aligned(std::to_string(window.calls), calls_width) + "  " + largest + "\n";
+  }
+}
 
 }  // namespace
 
@@ -420,27 +462,7 @@ std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
   }
 
   if (with_windows) {
-    // One line per window: its calls and its three largest crime types, which is what one
-    // reads a window for; --json has the full breakdown.
-    std::uint64_t busiest = 0;
-    for (const auto& [start, window] : by_window) {
-      busiest = std::max(busiest, window.calls);
-    }
-    const std::size_t calls_width = count_width(busiest);
-    out += "\nWindows (" + std::to_string(by_window.size()) + ")\n";
-    out += left_aligned("start", 16) + "  " + left_aligned("end", 16) + "  " + right_aligned("calls", calls_width) +
-           "  largest crime types\n";
-    for (const auto& [start, window] : by_window) {
-      std::string largest;
-      for (const auto& row : largest_first(window.crime_types, 3, [](std::uint64_t count) { return count; })) {
-        largest += (largest.empty() ? "" : ", ") + row->first + " " + std::to_string(row->second);
-      }
-      if (window.crime_types.size() > 3) {
-        largest += ", ...";
-      }
-      out += short_time(start) + "  " + short_time(window.end) + "  " +
-             right_aligned(std::to_string(window.calls), calls_width) + "  " + largest + "\n";
-    }
+    append_window_table(out, by_window);
   }
   return out;
 }

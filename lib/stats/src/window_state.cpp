@@ -159,17 +159,51 @@ std::string PartitionWindows::snapshot() const {
   return out;
 }
 
+namespace {
+
+namespace od = simdjson::ondemand;
+
+// Throws SnapshotError, naming `what`, unless `error` is SUCCESS.
+void check(simdjson::error_code error, const char* what) {
+  if (error != simdjson::SUCCESS) {
+    throw SnapshotError(std::string("state snapshot: ") + what + ": " + simdjson::error_message(error));
+  }
+}
+
+// Reads the array `object[name]`, each entry [name, count, emitted], into `counts`: one
+// window's counts of one kind (PartitionWindows::Counts, private, hence the template).
+template <typename Counts>
+void restore_counts(od::object& object, const char* name, Counts& counts) {
+  od::array entries;
+  check(object[name].get_array().get(entries), name);
+  for (auto entry_value : entries) {
+    od::array entry;
+    check(entry_value.get_array().get(entry), name);
+    std::string_view key;
+    typename Counts::mapped_type count;
+    auto items = entry.begin();
+    const auto next = [&](auto& out) {
+      if (items == entry.end()) {
+        throw SnapshotError(std::string("state snapshot: a short entry in ") + name);
+      }
+      check((*items).get(out), name);
+      ++items;
+    };
+    next(key);
+    std::string owned(key);  // the view dies with the next value read
+    next(count.count);
+    next(count.emitted);
+    counts.emplace(std::move(owned), count);
+  }
+}
+
+}  // namespace
+
 PartitionWindows PartitionWindows::restore(std::string_view snapshot, WindowSpec spec) {
-  namespace od = simdjson::ondemand;
   const simdjson::padded_string padded(snapshot);
   od::parser parser;
   od::document document;
   od::object root;
-  const auto check = [](simdjson::error_code error, const char* what) {
-    if (error != simdjson::SUCCESS) {
-      throw SnapshotError(std::string("state snapshot: ") + what + ": " + simdjson::error_message(error));
-    }
-  };
   check(parser.iterate(padded).get(document), "not JSON");
   check(document.get_object().get(root), "not an object");
   std::int64_t version = 0;
@@ -198,32 +232,8 @@ PartitionWindows PartitionWindows::restore(std::string_view snapshot, WindowSpec
     std::int64_t start = 0;
     check(object["start"].get_int64().get(start), "window start");
     Window& window = state.open_[start];
-    for (const auto& section :
-         {std::pair{"crime_types", &window.crime_types}, std::pair{"dispositions", &window.dispositions}}) {
-      const char* const name = section.first;  // not a structured binding: the lambda below captures it
-      Counts* const counts = section.second;
-      od::array entries;
-      check(object[name].get_array().get(entries), name);
-      for (auto entry_value : entries) {
-        od::array entry;
-        check(entry_value.get_array().get(entry), name);
-        std::string_view key;
-        Count count;
-        auto items = entry.begin();
-        const auto next = [&](auto& out) {
-          if (items == entry.end()) {
-            throw SnapshotError(std::string("state snapshot: a short entry in ") + name);
-          }
-          check((*items).get(out), name);
-          ++items;
-        };
-        next(key);
-        std::string owned(key);  // the view dies with the next value read
-        next(count.count);
-        next(count.emitted);
-        counts->emplace(std::move(owned), count);
-      }
-    }
+    restore_counts(object, "crime_types", window.crime_types);
+    restore_counts(object, "dispositions", window.dispositions);
     od::array ids;
     check(object["crime_ids"].get_array().get(ids), "crime_ids");
     for (auto id_value : ids) {

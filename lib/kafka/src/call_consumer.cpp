@@ -38,6 +38,53 @@ std::string call_line(const CallView& call, std::int32_t partition, std::int64_t
   return line + "  (p" + std::to_string(partition) + "@" + std::to_string(offset) + ")";
 }
 
+namespace {
+
+// Prints one message of the calls topic (a call line, or its JSON; a malformed one with
+// its reason); true when it is a call.
+bool print_message(const RdKafka::Message& message, bool json, CallParser& parser, std::ostream& out) {
+  CallView call;
+  std::string reason;
+  const std::string_view bytes(static_cast<const char*>(message.payload()), message.len());
+  const bool good = parser.parse(bytes, call, reason);
+  if (json && good) {
+    out << bytes << '\n';
+  } else if (json) {
+    out << "{\"malformed\":" << json_string(reason, JsonBytes::ascii) << ",\"partition\":" << message.partition()
+        << ",\"offset\":" << message.offset() << ",\"value\":" << json_string(bytes, JsonBytes::ascii) << "}\n";
+  } else if (good) {
+    out << call_line(call, message.partition(), message.offset()) << '\n';
+  } else {
+    out << "MALFORMED (" << reason << ")  " << excerpt(bytes, 80) << "  (p" << message.partition() << "@"
+        << message.offset() << ")\n";
+  }
+  return good;
+}
+
+// Lag: what remains between each assigned partition's end and the group's committed
+// offset (a partition this run read nothing from has no position of its own).
+void add_lag(kafka::Consumer& consumer, ConsumeSummary& summary) {
+  std::vector<RdKafka::TopicPartition*> partitions;
+  consumer.handle().assignment(partitions);
+  consumer.handle().committed(partitions, 5000);
+  for (auto* partition : partitions) {
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (consumer.handle().query_watermark_offsets(partition->topic(), partition->partition(), &low, &high, 5000) !=
+        RdKafka::ERR_NO_ERROR) {
+      continue;
+    }
+    const std::int64_t position = partition->offset() >= 0 ? partition->offset() : low;
+    const std::int64_t lag = high - position;
+    summary.lag += lag;
+    summary.lag_by_partition += (summary.lag_by_partition.empty() ? "p" : ", p") +
+                                std::to_string(partition->partition()) + " " + std::to_string(lag);
+  }
+  RdKafka::TopicPartition::destroy(partitions);
+}
+
+}  // namespace
+
 ConsumeSummary consume_calls(const kafka::Settings& settings, const ConsumeOptions& options, std::ostream& out,
                              const std::atomic<bool>& stop) {
   kafka::Consumer consumer(settings);
@@ -45,8 +92,6 @@ ConsumeSummary consume_calls(const kafka::Settings& settings, const ConsumeOptio
 
   ConsumeSummary summary;
   CallParser parser;
-  CallView call;
-  std::string reason;
   using Clock = std::chrono::steady_clock;
   auto last_message = Clock::now();
   const auto quiet_limit = std::chrono::duration<double>(options.timeout_seconds);
@@ -65,48 +110,16 @@ ConsumeSummary consume_calls(const kafka::Settings& settings, const ConsumeOptio
       continue;  // transient (a broker restarting): librdkafka retries
     }
     last_message = Clock::now();
-    const std::string_view bytes(static_cast<const char*>(message->payload()), message->len());
-    const bool good = parser.parse(bytes, call, reason);
-    if (good) {
+    if (print_message(*message, options.json, parser, out)) {
       ++summary.calls;
     } else {
       ++summary.malformed;
-    }
-    if (options.json) {
-      if (good) {
-        out << bytes << '\n';
-      } else {
-        out << "{\"malformed\":" << json_string(reason, JsonBytes::ascii) << ",\"partition\":" << message->partition()
-            << ",\"offset\":" << message->offset() << ",\"value\":" << json_string(bytes, JsonBytes::ascii) << "}\n";
-      }
-    } else if (good) {
-      out << call_line(call, message->partition(), message->offset()) << '\n';
-    } else {
-      out << "MALFORMED (" << reason << ")  " << excerpt(bytes, 80) << "  (p" << message->partition() << "@"
-          << message->offset() << ")\n";
     }
   }
   out.flush();
   consumer.commit();
 
-  // Lag: what remains between each assigned partition's end and the group's committed
-  // offset (a partition this run read nothing from has no position of its own).
-  std::vector<RdKafka::TopicPartition*> partitions;
-  consumer.handle().assignment(partitions);
-  consumer.handle().committed(partitions, 5000);
-  for (auto* partition : partitions) {
-    std::int64_t low = 0;
-    std::int64_t high = 0;
-    if (consumer.handle().query_watermark_offsets(partition->topic(), partition->partition(), &low, &high, 5000) ==
-        RdKafka::ERR_NO_ERROR) {
-      const std::int64_t position = partition->offset() >= 0 ? partition->offset() : low;
-      const std::int64_t lag = high - position;
-      summary.lag += lag;
-      summary.lag_by_partition += (summary.lag_by_partition.empty() ? "p" : ", p") +
-                                  std::to_string(partition->partition()) + " " + std::to_string(lag);
-    }
-  }
-  RdKafka::TopicPartition::destroy(partitions);
+  add_lag(consumer, summary);
   consumer.close();
   return summary;
 }

@@ -6,24 +6,16 @@
 #include <sstream>
 #include <vector>
 
+#include "invocation.hpp"
 #include "temp_files.hpp"
 
 using sfcrimed::Action;
 using sfcrimed::ConfigError;
-using sfcrimed::parse_invocation;
 using sfcrimed::test::TempDir;
 
-namespace {
+using sfcrimed::test::parse;
 
-sfcrimed::Invocation parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "sfcrimed");
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const auto& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  return parse_invocation(static_cast<int>(argv.size()), argv.data());
-}
+namespace {
 
 std::string error_of(std::vector<std::string> args) {
   try {

@@ -8,11 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "invocation.hpp"
 #include "temp_files.hpp"
 
 using sfcrimed::Config;
 using sfcrimed::settings::Setting;
 using sfcrimed::test::TempDir;
+
+using sfcrimed::test::parse;
 
 namespace {
 
@@ -66,16 +69,6 @@ std::map<std::string, std::string> declared_defaults() {
     }
   }
   return defaults;
-}
-
-sfcrimed::Invocation parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "sfcrimed");
-  std::vector<const char*> argv;
-  argv.reserve(args.size());
-  for (const auto& arg : args) {
-    argv.push_back(arg.c_str());
-  }
-  return sfcrimed::parse_invocation(static_cast<int>(argv.size()), argv.data());
 }
 
 }  // namespace

@@ -28,7 +28,13 @@ NOTIFY_SOCKET=$SCRATCH/notify WATCHDOG_USEC=1000000 "$sfcrimed" --kafka.bootstra
   --metrics.listen "127.0.0.1:$port" --drain >"$log" 2>&1 &
 pid=$!
 stop_on_exit "$pid"
-wait_for "the first commit" 120 "$pid" at_least committed "$port" 1
+# Every thread with its partitions (ready), and past its first commit: a freeze during
+# the group's first rebalances would leave the partitions unowned, not a thread stuck.
+settled() {
+  [[ $(http_get /readyz) == 200* ]] && at_least committed "$port" 1 &&
+    (($(metric "$port" sfcrimed_pipeline_partitions_unowned) == 0))
+}
+wait_for "every partition owned, and the first commit" 120 "$pid" settled
 read -r status _ < <(http_get /healthz)
 [[ $status == 200 ]] || fail "/healthz while draining: $status"
 

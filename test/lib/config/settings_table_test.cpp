@@ -129,7 +129,7 @@ TEST_CASE("a default-constructed Config passes every check but the one needing a
   }
 }
 
-TEST_CASE("--print-config's output, read back as the ini file, is the same configuration", "[config]") {
+TEST_CASE("the output of --print-config, read back as the ini file, is the same configuration", "[config]") {
   TempDir dir;
   const std::string calls = dir.write("calls.json", "[]");
   const std::string printed = sfcrimed::to_ini(parse({"--ingest.file",

@@ -67,6 +67,11 @@ for preset in "${presets[@]}"; do
   ((bad == 0 && status == 0)) || failures+=("$preset")
 done
 
+# Each failed test's own words (its FAIL line and what follows it), where the end of the
+# output, which CI shows first, has them.
+for preset in "${presets[@]}"; do
+  grep -h -A 12 '^FAIL (' "build/$preset/ctest.log" 2>/dev/null | head -n 40 | sed "s/^/$preset| /" || true
+done
 say "finished in $(($(date +%s) - start)) s: presets ${presets[*]}"
 [[ ${#failures[@]} -eq 0 ]] || say "failed: ${failures[*]}"
 echo "$passed passed, $failed failed, $skipped skipped"

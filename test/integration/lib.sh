@@ -10,8 +10,11 @@ source "$ROOT/scripts/lib/common.sh"
 BUILD_DIR=${SFCRIMED_BUILD_DIR:?run this test through ctest, which sets SFCRIMED_BUILD_DIR}
 TEST_NAME=$(basename "$0" .sh)
 
+# A test may set FAIL_LOG to its daemon's log: a failure then shows how that log ends.
+FAIL_LOG=
 fail() {
   echo "FAIL ($TEST_NAME): $*" >&2
+  [[ -z $FAIL_LOG || ! -f $FAIL_LOG ]] || { echo "the end of $FAIL_LOG:" && tail -n 25 "$FAIL_LOG"; } >&2
   exit 1
 }
 pass() { echo "ok: $*"; }

@@ -66,13 +66,10 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
   // Owned by the call (a call that overruns its deadline may use them after this returns).
   const std::shared_ptr<RdKafka::ConsumerGroupMetadata> group = source_.group_metadata();
   const std::shared_ptr<std::vector<RdKafka::TopicPartition*>> owned_offsets(
-      new std::vector<RdKafka::TopicPartition*>(), [](auto* list) {
+      new std::vector<RdKafka::TopicPartition*>(topic_partitions(calls_topic_, offsets)), [](auto* list) {
         RdKafka::TopicPartition::destroy(*list);
         delete list;
       });
-  for (const auto& [partition, offset] : offsets) {
-    owned_offsets->push_back(RdKafka::TopicPartition::create(calls_topic_, partition, offset));
-  }
   try {
     // The group's metadata goes with the offsets: a thread whose partitions the group has
     // given to another member since cannot commit them (KIP-447's fencing of zombies).

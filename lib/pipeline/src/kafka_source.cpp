@@ -15,6 +15,8 @@ namespace {
 constexpr int kSeekTimeoutMs = 10'000;  // the fetcher's acknowledgement: nothing older is handed over
 static_assert(kFromBeginning == RD_KAFKA_OFFSET_BEGINNING);
 
+}  // namespace
+
 std::vector<RdKafka::TopicPartition*> topic_partitions(const std::string& topic,
                                                        const std::map<std::int32_t, std::int64_t>& offsets) {
   std::vector<RdKafka::TopicPartition*> list;
@@ -24,8 +26,6 @@ std::vector<RdKafka::TopicPartition*> topic_partitions(const std::string& topic,
   }
   return list;
 }
-
-}  // namespace
 
 KafkaSource::KafkaSource(const kafka::Settings& settings, std::string topic) : topic_(std::move(topic)) {
   auto conf = kafka::make_conf(settings);

@@ -84,7 +84,7 @@ void run_thread(detail::PipelineShared& shared, int index, const std::stop_token
   detail::KafkaOutput output([&] { return transactional_producer_settings(config, name); }, source, calls,
                              config.kafka.topic, shared.dlq, shared.stats, shared.state);
   detail::KafkaStateStore store(client_settings(config, name + ".state-reader"), shared.state, shared.spec, calls);
-  detail::PipelineThread thread(shared, index, stop, health, {source, output, store});
+  detail::PipelineThread thread(shared, index, stopped.get_token(), health, {source, output, store});
   thread.run();
 }
 

@@ -13,12 +13,11 @@ constexpr std::chrono::milliseconds kPollTimeout = std::chrono::milliseconds(100
 
 }  // namespace
 
-PipelineThread::PipelineThread(PipelineShared& shared, int index, const std::stop_token& stop, Health::Part& health,
+PipelineThread::PipelineThread(PipelineShared& shared, int index, std::stop_token stop, Health::Part& health,
                                ThreadIo io, Now now)
     : shared_(shared),
       index_(index),
-      on_stop_(stop, [this] { stop_.request_stop(); }),
-      on_failure_(shared.failed.get_token(), [this] { stop_.request_stop(); }),
+      stop_(std::move(stop)),
       health_(health),
       io_(io),
       now_(std::move(now)),

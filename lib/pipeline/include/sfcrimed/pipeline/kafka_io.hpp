@@ -6,10 +6,13 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <chrono>
+#include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "sfcrimed/health.hpp"
 #include "sfcrimed/kafka_retry.hpp"
@@ -26,6 +29,10 @@ inline constexpr std::chrono::milliseconds kKafkaCallTimeout = std::chrono::seco
 // The same for a call of a transactional producer: about a coordinator's move (a broker's
 // session with the controller is 9 s); a call that times out is made again.
 inline constexpr std::chrono::milliseconds kTransactionCallTimeout = std::chrono::seconds(10);
+
+// librdkafka's list of `topic`'s partitions at `offsets`; the caller destroys its elements.
+std::vector<RdKafka::TopicPartition*> topic_partitions(const std::string& topic,
+                                                       const std::map<std::int32_t, std::int64_t>& offsets);
 
 // One thread's calls to Kafka: each under its health part's eye (a call past its
 // deadline shows as stuck), and made again while its failure is transient, for as long

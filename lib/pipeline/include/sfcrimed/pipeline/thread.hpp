@@ -34,9 +34,9 @@ class PipelineThread final : private RebalanceListener {
  public:
   using Now = std::function<Clock::time_point()>;
 
-  // `stop`: the pipeline's stop (a signal); the thread also stops when another fails.
-  // It tells `health` of its progress; `now` is its clock (commit and emit intervals).
-  PipelineThread(PipelineShared& shared, int index, const std::stop_token& stop, Health::Part& health, ThreadIo io,
+  // `stop`: when to stop (the caller's: a signal, or another thread's failure). It
+  // tells `health` of its progress; `now` is its clock (commit and emit intervals).
+  PipelineThread(PipelineShared& shared, int index, std::stop_token stop, Health::Part& health, ThreadIo io,
                  Now now = Clock::now);
 
   // Consumes until stopped or drained; its work is then committed. Throws on a fatal error.
@@ -69,9 +69,7 @@ class PipelineThread final : private RebalanceListener {
 
   PipelineShared& shared_;
   const int index_;
-  std::stop_source stop_;  // the pipeline's stop, or another thread's failure
-  std::stop_callback<std::function<void()>> on_stop_;
-  std::stop_callback<std::function<void()>> on_failure_;
+  const std::stop_token stop_;
   Health::Part& health_;
   ThreadIo io_;
   const Now now_;

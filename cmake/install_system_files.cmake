@@ -3,7 +3,7 @@
 # configured, land where that prefix's system looks for them:
 #   the configuration: /etc/sfcrimed when the prefix is /usr (the FHS, and GNUInstallDirs'
 #     own exception), PREFIX/etc/sfcrimed otherwise (the GNU convention: /usr/local/etc);
-#   the unit: systemd's unit directory when the prefix is /usr (pkg-config's
+#   the unit and its template: systemd's unit directory when the prefix is /usr (pkg-config's
 #     systemdsystemunitdir: /lib/systemd/system on Debian 12), PREFIX/lib/systemd/system
 #     otherwise, which systemd also searches when PREFIX is /usr/local. Not
 #     CMAKE_INSTALL_LIBDIR: units never go under lib/<multiarch>.
@@ -17,4 +17,6 @@ else()
 endif()
 # file(INSTALL) puts $DESTDIR in front, logs each file and adds it to install_manifest.txt.
 file(INSTALL DESTINATION "${sfcrimed_sysconf_dir}" TYPE FILE FILES "${sfcrimed_source_dir}/etc/sfcrimed.ini")
-file(INSTALL DESTINATION "${sfcrimed_unit_dir}" TYPE FILE FILES "${sfcrimed_source_dir}/systemd/sfcrimed.service")
+# The unit, and its template for several instances on one host (sfcrimed@NAME).
+file(INSTALL DESTINATION "${sfcrimed_unit_dir}" TYPE FILE
+     FILES "${sfcrimed_source_dir}/systemd/sfcrimed.service" "${sfcrimed_source_dir}/systemd/sfcrimed@.service")

@@ -62,6 +62,9 @@ void Service::pipeline_thread_body() {
     result = pipeline_->run(stop_.get_token());
   } catch (const kafka::Interrupted& e) {
     log::notice("pipeline", std::string(e.what()) + "; the next run resumes from the last commit");
+  } catch (const InstanceClash& e) {
+    log::error("pipeline", std::string("stopped: ") + e.what());
+    status = kExitConfig;  // systemd's RestartPreventExitStatus: a restart would fence the other
   } catch (const std::exception& e) {
     log::error("pipeline", std::string("stopped: ") + e.what() + " (Kafka at " + config_.kafka.bootstrap + ")");
     status = kExitUnavailable;

@@ -6,6 +6,7 @@
 #   the daemon          PREFIX/bin/sfcrimed
 #   the configuration   /etc/sfcrimed/sfcrimed.ini | PREFIX/etc/sfcrimed/sfcrimed.ini
 #   the unit            /lib/systemd/system/ | PREFIX/lib/systemd/system/sfcrimed.service
+#   and its template    the same directory: sfcrimed@.service (several instances a host)
 #   data                PREFIX/share/sfcrimed/ (radio_codes.json, prometheus/)
 #   documentation       PREFIX/share/doc/sfcrimed/
 # Running it again gives the same result; an ini edited since the last install is kept,
@@ -114,19 +115,29 @@ installed() { # installed SUFFIX: the one installed path that ends in SUFFIX
 }
 binary_path=$(installed /bin/sfcrimed)
 unit_path=$(installed /sfcrimed.service)
+template_path=$(installed /sfcrimed@.service)
 ini_path=$(installed /sfcrimed.ini)
 doc_dir=$(dirname "$(dirname "$(installed /systemd/README.md)")")
 [[ $ini_path == "$sysconf_dir/sfcrimed.ini" ]] || die "the ini went to $ini_path, expected $sysconf_dir/sfcrimed.ini"
 # And where they are now.
 unit=$destdir$unit_path
+template=$destdir$template_path
 ini=$destdir$ini_path
 
-# The unit as shipped names /usr/bin/sfcrimed, /etc/sfcrimed/sfcrimed.ini and
-# /usr/share/doc/sfcrimed; make them this prefix's.
-sed -i -e "s|^ExecStart=/usr/bin/sfcrimed --config /etc/sfcrimed/sfcrimed.ini|ExecStart=$binary_path --config $ini_path|" \
-  -e "s|file:/usr/share/doc/sfcrimed/|file:$doc_dir/|g" "$unit"
+# The units as shipped name /usr/bin/sfcrimed, /etc/sfcrimed/sfcrimed.ini and
+# /usr/share/doc/sfcrimed, and the template its instances' files in /etc/sfcrimed/instances;
+# make them this prefix's. The template's ExecStart= is the unit's, then its instance's
+# name and options, which the rewrite keeps.
+for file in "$unit" "$template"; do
+  sed -i -e "s|^ExecStart=/usr/bin/sfcrimed --config /etc/sfcrimed/sfcrimed.ini|ExecStart=$binary_path --config $ini_path|" \
+    -e "s|^EnvironmentFile=/etc/sfcrimed/|EnvironmentFile=$sysconf_dir/|" \
+    -e "s|file:/usr/share/doc/sfcrimed/|file:$doc_dir/|g" "$file"
+done
 grep -qxF "ExecStart=$binary_path --config $ini_path" "$unit" ||
   die "could not set ExecStart in $unit: systemd/sfcrimed.service and this script disagree"
+{ grep -q "^ExecStart=$binary_path --config $ini_path --pipeline\.instance %i " "$template" &&
+  grep -qxF "EnvironmentFile=$sysconf_dir/instances/%i.env" "$template"; } ||
+  die "could not set ExecStart and EnvironmentFile in $template: systemd/sfcrimed@.service and this script disagree"
 
 # [ingest] file: the calls file in the service's state directory. Only that section's
 # `file =`: any other section's (an optional log file) is left as shipped.
@@ -153,7 +164,7 @@ if [[ -n $destdir ]]; then
 fi
 case "$unit_dir" in
   /lib/systemd/system | /usr/lib/systemd/system | /usr/local/lib/systemd/system | /etc/systemd/system) ;;
-  *) say "note: systemd does not look in $unit_dir; link the unit first: systemctl link $unit_dir/sfcrimed.service" ;;
+  *) say "note: systemd does not look in $unit_dir; link the units first: systemctl link $unit_dir/sfcrimed.service $unit_dir/sfcrimed@.service" ;;
 esac
 cat >&2 <<EOF
 Next steps:
@@ -163,4 +174,7 @@ Next steps:
   3. systemctl daemon-reload
   4. systemctl enable --now sfcrimed
   5. systemctl status sfcrimed;  journalctl -u sfcrimed  (-p warning: problems only)
+Or several instances in one group (sfcrimed@a, sfcrimed@b, ...), each with its options in
+$sysconf_dir/instances/NAME.env: see "Several instances on one host" in
+$doc_dir/systemd/README.md.
 EOF

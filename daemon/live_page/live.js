@@ -37,14 +37,19 @@ function fillTable(id, rows, cellsOf) {
   if (rows.length === 0) table.replaceChildren(row([['', 'nothing counted yet']]));
 }
 
-// Every partition of the calls topic, owned or not: lag can never hide an unread one.
+// Every partition of the calls topic, owned or not: lag can never hide an unread one. Its
+// owner is a thread here, or a member of the group in another instance (<instance>.<thread>).
 function partitionTable(partitions) {
-  const unowned = partitions.filter((p) => p.owner === null);
+  const isUnowned = (p) => p.owner === null && p.member === null;
+  const owner = (p) => {
+    if (p.owner !== null) return `thread ${p.owner}`;
+    return p.member === null ? 'unowned' : p.member;
+  };
+  const unowned = partitions.filter(isUnowned);
   text('unowned', unowned.length > 0 ? `${unowned.length} unowned` : '');
   fillTable('partitions', partitions, (p) => {
-    const tr = row([['', `p${p.partition}`], ['', p.owner === null ? 'unowned' : `thread ${p.owner}`],
-      ['count', whole.format(p.lag)]]);
-    if (p.owner === null) tr.className = 'unowned';
+    const tr = row([['', `p${p.partition}`], ['', owner(p)], ['count', whole.format(p.lag)]]);
+    if (isUnowned(p)) tr.className = 'unowned';
     return tr;
   });
 }

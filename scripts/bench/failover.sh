@@ -62,7 +62,7 @@ one_fault() {
   for _ in $(seq 1 30); do
     case "$fault" in
       leader) node=$(leader_of "$topic" 0) ;;
-      txn) node=$(transaction_coordinator "$group.$topic.0") ;;
+      txn) node=$(transaction_coordinator "$group.$topic.$(hostname).0") ;;
       group) node=$(group_coordinator "$group") ;;
       *) die "unknown fault '$fault' (leader, txn or group)" ;;
     esac

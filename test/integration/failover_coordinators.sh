@@ -23,8 +23,8 @@ kill_and_recover() {
   heal
 }
 wait_for "the first commits" 120 "$pid" at_least committed "$port" 3
-txn=$(transaction_coordinator "$group.$topic.0")
-kill_and_recover "$txn" "transaction coordinator of $group.$topic.0"
+txn=$(transaction_coordinator "$group.$topic.$(hostname).0")
+kill_and_recover "$txn" "transaction coordinator of $group.$topic.$(hostname).0"
 coordinator=$(group_coordinator "$group")
 if ! kill -0 "$pid" 2>/dev/null || (($(acked "$port") >= RECORDS)); then fail "the replay was over before the group coordinator's kill"; fi
 kill_and_recover "$coordinator" "group coordinator of $group"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/install.sh staged into a DESTDIR, from this build (no release build, no root):
 # every file lands where systemd/README.md says, the installed daemon runs and accepts the
-# installed ini, the unit starts the installed daemon with that ini, a second run changes
+# installed ini, the unit and its template start the installed daemon with that ini (the
+# template's instances with their files in the prefix's configuration), a second run changes
 # nothing, an edited ini survives a re-install, and a user who cannot write the prefix is
 # refused before anything is built or written.
 # shellcheck source=lib.sh
@@ -18,6 +19,7 @@ unit_dir=$(pkg-config --variable=systemdsystemunitdir systemd)
 unit_dir=${unit_dir#/}
 expected="etc/sfcrimed/sfcrimed.ini
 $unit_dir/sfcrimed.service
+$unit_dir/sfcrimed@.service
 usr/bin/sfcrimed
 usr/share/doc/sfcrimed/README.md
 $(cd "$ROOT" && for doc in docs/*.md; do echo "usr/share/doc/sfcrimed/$doc"; done)
@@ -39,9 +41,17 @@ ini=$stage/etc/sfcrimed/sfcrimed.ini
 exec_start=$(grep '^ExecStart=' "$unit")
 [[ $exec_start == "ExecStart=/usr/bin/sfcrimed --config /etc/sfcrimed/sfcrimed.ini" ]] ||
   fail "prefix /usr: the unit says $exec_start"
+# The template as shipped: its ExecStart= the unit's, then the instance's name and options
+# ($SFCRIMED_OPTIONS is the unit's text, not the shell's).
+template=$stage/$unit_dir/sfcrimed@.service
+# shellcheck disable=SC2016
+[[ $(grep '^ExecStart=' "$template") == "$exec_start"' --pipeline.instance %i $SFCRIMED_OPTIONS' ]] ||
+  fail "prefix /usr: the template says $(grep '^ExecStart=' "$template")"
+[[ $(grep '^EnvironmentFile=' "$template") == "EnvironmentFile=/etc/sfcrimed/instances/%i.env" ]] ||
+  fail "prefix /usr: the template says $(grep '^EnvironmentFile=' "$template")"
 ingest_file=$(awk '/^\[/ { s = $0 } s == "[ingest]" && /^file[ \t]*=/' "$ini")
 [[ $ingest_file == "file = /var/lib/sfcrimed/calls.json" ]] || fail "the installed ini's [ingest] file: '$ingest_file'"
-pass "prefix /usr: ExecStart and [ingest] file point where the service expects them"
+pass "prefix /usr: ExecStart, the template's EnvironmentFile and [ingest] file point where the service expects them"
 
 # --- the default prefix, /usr/local: everything under it (the GNU convention), and the
 # unit names the installed daemon and ini.
@@ -49,7 +59,8 @@ stage=$SCRATCH/stage-local
 assert_status 0 "install.sh, default prefix" "$install_sh" --destdir "$stage" --build-dir "$BUILD_DIR"
 assert_contains "$output" "/usr/local/bin/sfcrimed" "install.sh's list of what it installed"
 for file in usr/local/bin/sfcrimed usr/local/etc/sfcrimed/sfcrimed.ini usr/local/lib/systemd/system/sfcrimed.service \
-  usr/local/share/sfcrimed/radio_codes.json usr/local/share/doc/sfcrimed/systemd/README.md; do
+  usr/local/lib/systemd/system/sfcrimed@.service usr/local/share/sfcrimed/radio_codes.json \
+  usr/local/share/doc/sfcrimed/systemd/README.md; do
   [[ -f $stage/$file ]] || fail "prefix /usr/local: /$file not installed; staged: $(listing "$stage")"
 done
 ! listing "$stage" | grep -qv '^usr/local/' || fail "prefix /usr/local put files outside it: $(listing "$stage")"
@@ -60,7 +71,16 @@ read -r -a exec_start < <(sed -n 's/^ExecStart=//p' "$unit")
 [[ ${exec_start[*]} == "/usr/local/bin/sfcrimed --config /usr/local/etc/sfcrimed/sfcrimed.ini" ]] ||
   fail "prefix /usr/local: ExecStart=${exec_start[*]}"
 assert_contains "$(grep '^Documentation=' "$unit")" "file:/usr/local/share/doc/sfcrimed/systemd/README.md" "the unit's Documentation="
-pass "prefix /usr/local: ExecStart=${exec_start[*]}"
+# The template: the same daemon and ini, and its instances' files under the prefix too.
+template=$stage/usr/local/lib/systemd/system/sfcrimed@.service
+read -r -a template_start < <(sed -n 's/^ExecStart=//p' "$template")
+# shellcheck disable=SC2016
+[[ ${template_start[*]} == "${exec_start[*]}"' --pipeline.instance %i $SFCRIMED_OPTIONS' ]] ||
+  fail "prefix /usr/local: the template's ExecStart=${template_start[*]}"
+[[ $(grep '^EnvironmentFile=' "$template") == "EnvironmentFile=/usr/local/etc/sfcrimed/instances/%i.env" ]] ||
+  fail "prefix /usr/local: the template says $(grep '^EnvironmentFile=' "$template")"
+assert_contains "$(grep '^Documentation=' "$template")" "file:/usr/local/share/doc/sfcrimed/systemd/README.md" "the template's Documentation="
+pass "prefix /usr/local: ExecStart=${exec_start[*]}; the template's instances read /usr/local/etc/sfcrimed/instances/%i.env"
 
 # The installed daemon runs; ExecStart's command line, read from the unit and moved into
 # the stage, accepts the installed ini once its calls file exists.
@@ -70,12 +90,17 @@ assert_status 0 "installed sfcrimed sample" "$binary" sample --records 10 --out 
 assert_status 0 "the unit's command line with --check-config" "$stage${exec_start[0]}" "${exec_start[1]}" \
   "$stage${exec_start[2]}" --ingest.file "$SCRATCH/calls.json" --check-config
 assert_contains "$stdout" "configuration is valid" "--check-config"
+# The template's too, for sfcrimed@a, its instance file's options in place of $SFCRIMED_OPTIONS.
+assert_status 0 "sfcrimed@a's command line with --check-config" "$stage${template_start[0]}" "${template_start[1]}" \
+  "$stage${template_start[2]}" "${template_start[3]}" a --metrics.listen 127.0.0.1:9465 \
+  --ingest.file "$SCRATCH/calls.json" --check-config
+assert_contains "$stdout" "configuration is valid" "sfcrimed@a's --check-config"
 # Without the override it names the calls file the operator has yet to put in place:
 # the exit status systemd must not restart on (RestartPreventExitStatus=).
 assert_status 78 "--check-config without the calls file" "$binary" --config "$ini" --check-config
 assert_contains "$output" "/var/lib/sfcrimed/calls.json" "--check-config without the calls file"
 grep -qE '^RestartPreventExitStatus=.*\b78\b' "$unit" || fail "the unit restarts on exit status 78"
-pass "the installed daemon runs and accepts the installed ini; a missing calls file is exit 78"
+pass "the installed daemon runs and accepts the installed ini, by the unit's and sfcrimed@a's command lines; a missing calls file is exit 78"
 
 # --- a second run changes nothing; an edited ini is kept, the new one put beside it.
 before=$(cd "$stage" && find . -type f -exec md5sum {} + | sort)

@@ -31,9 +31,16 @@ inline std::string mock_bootstrap(kafka::Producer& producer) {
 // through its bootstrap address, as a real broker would be.
 class MockCluster {
  public:
-  MockCluster() : owner_(mock_producer_settings()), bootstrap_(mock_bootstrap(owner_)) {}
+  // Its groups rebalance at once, as the project's brokers do (etc/kafka: no initial delay).
+  MockCluster() : owner_(mock_producer_settings()), bootstrap_(mock_bootstrap(owner_)) {
+    rd_kafka_mock_group_initial_rebalance_delay_ms(cluster(), 0);
+  }
   [[nodiscard]] const std::string& bootstrap() const { return bootstrap_; }
   [[nodiscard]] rd_kafka_mock_cluster_t* cluster() { return mock_cluster_of(owner_); }
+  // The mock's admin API creates no topics; this does (one replica).
+  void create_topic(const std::string& topic, int partitions) {
+    rd_kafka_mock_topic_create(cluster(), topic.c_str(), partitions, 1);
+  }
 
  private:
   kafka::Producer owner_;

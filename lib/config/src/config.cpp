@@ -10,6 +10,8 @@
 #include <sstream>
 #include <system_error>
 
+#include <unistd.h>
+
 #include "detail/setting_options.hpp"
 #include "sfcrimed/kafka_settings.hpp"
 #include "sfcrimed/settings_table.hpp"
@@ -286,6 +288,19 @@ std::string stats_topic(const Config& config) {
 }
 std::string state_topic(const Config& config) {
   return config.pipeline.state_topic.empty() ? config.kafka.topic + ".state" : config.pipeline.state_topic;
+}
+
+std::string pipeline_instance(const Config& config) {
+  if (!config.pipeline.instance.empty()) {
+    return config.pipeline.instance;
+  }
+  std::array<char, 256> host{};
+  return ::gethostname(host.data(), host.size() - 1) == 0 && host[0] != '\0' ? std::string(host.data()) : "sfcrimed";
+}
+
+std::string pipeline_member(const Config& config, int thread) {
+  return config.pipeline.group + "." + config.kafka.topic + "." + pipeline_instance(config) + "." +
+         std::to_string(thread);
 }
 
 Invocation parse_invocation(int argc, const char* const* argv) {

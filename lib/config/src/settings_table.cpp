@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -50,6 +51,25 @@ std::string from_to(const int& value, const Config& /*config*/) {
 
 std::string not_empty(const std::string& value, const Config& /*config*/) {
   return value.empty() ? "must not be empty" : "";
+}
+
+// Kafka takes only these in a static member id (group.instance.id), as in a topic name;
+// every thread's id is <group>.<topic>.<instance>.<thread>, so the group and instance take
+// them too.
+std::string kafka_id_part(const std::string& value, const Config& /*config*/) {
+  constexpr std::size_t kMaxLength = 200;  // Kafka's limit for the whole id is 249
+  const auto bad = std::find_if_not(value.begin(), value.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-';
+  });
+  if (bad != value.end()) {
+    return "'" + value + "' has '" + std::string(1, *bad) +
+           "', which Kafka refuses in a member or transactional id: use letters, digits, '.', '_' and '-'";
+  }
+  return value.size() > kMaxLength ? "is longer than " + std::to_string(kMaxLength) + " characters" : "";
+}
+
+std::string group_name(const std::string& value, const Config& config) {
+  return value.empty() ? "must not be empty" : kafka_id_part(value, config);
 }
 
 std::string names_a_broker(const std::string& value, const Config& /*config*/) {
@@ -189,7 +209,11 @@ constexpr auto kTable = std::to_array<Setting>({
     {"pipeline.threads", "consumer threads (1-64); the calls topic's partitions are spread over them",
      field<&Config::pipeline, &PipelineConfig::threads>(from_to<1, 64>)},
     {"pipeline.group", "the pipeline's consumer group, also the prefix of its transactional ids",
-     field<&Config::pipeline, &PipelineConfig::group>(not_empty)},
+     field<&Config::pipeline, &PipelineConfig::group>(group_name)},
+    {"pipeline.instance",
+     "this process's name in the group (empty: the host name); each instance of a group needs its own: its threads' "
+     "transactional and static member ids are <group>.<kafka.topic>.<instance>.<thread>",
+     field<&Config::pipeline, &PipelineConfig::instance>(kafka_id_part)},
     {"pipeline.window", "tumbling window length, e.g. 1h, 15m (whole seconds, dividing a day)",
      field<&Config::pipeline, &PipelineConfig::window>(divides_a_day)},
     {"pipeline.allowed_lateness", "how far behind the latest call time a call may arrive and still count",

@@ -4,11 +4,13 @@
 #include <charconv>
 #include <condition_variable>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <thread>
 
 #include "sfcrimed/client_settings.hpp"
 #include "sfcrimed/detail/format.hpp"
+#include "sfcrimed/ingest/turn.hpp"
 #include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/producer.hpp"
@@ -418,6 +420,15 @@ void finish(const Config& config, Health::Part& health, kafka::Producer& produce
   report.stopped = stopped;
 }
 
+// The ingest's turn (turn.hpp), held from before the resume point is looked for until
+// the last acknowledgement; nullptr when stopped while waiting for it.
+std::unique_ptr<IngestTurn> take_turn(const Config& config, const kafka::RetryPolicy& policy,
+                                      const std::stop_token& stop) {
+  auto turn = kafka::retry(policy, "join the ingest's group " + IngestTurn::group(config),
+                           [&] { return std::make_unique<IngestTurn>(config); });
+  return turn->wait(stop) ? std::move(turn) : nullptr;
+}
+
 }  // namespace
 
 IngestReport Ingest::run(const std::stop_token& stop) {
@@ -449,6 +460,17 @@ IngestReport Ingest::run(const std::stop_token& stop) {
                               " partitions");
   }
 
+  const std::unique_ptr<IngestTurn> turn = take_turn(config_, policy, stop);
+  if (!turn) {
+    report.stopped = true;
+    report.not_sent = calls.size();
+    return report;
+  }
+  // The replay stops for a signal, or when the turn is lost to another instance.
+  std::stop_source replay_stop;
+  const std::stop_callback on_stop(stop, [&] { replay_stop.request_stop(); });
+  const std::stop_callback on_lost(turn->lost(), [&] { replay_stop.request_stop(); });
+
   const std::string replay_id = replay_fingerprint(calls, config_.ingest.order);
   ResumePoint resume;
   // A topic just created holds nothing to resume after.
@@ -462,7 +484,7 @@ IngestReport Ingest::run(const std::stop_token& stop) {
 
   CounterSync sync(metrics_.ingest, producer, health_);
   Replay replay(config_, producer, sync, calls, replay_id, resume);
-  report.not_sent = replay.run(stop);
+  report.not_sent = replay.run(replay_stop.get_token());
   finish(config_, health_, producer, sync, replay.stopped(), report);
   report.seconds = std::chrono::duration<double>(Clock::now() - replay.start()).count();
   log::info("ingest", "sent " + std::to_string(report.sent) + ", acknowledged " + std::to_string(report.acked) +

@@ -207,4 +207,53 @@ std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& c
   return committed;
 }
 
+namespace {
+
+GroupMember group_member(const rd_kafka_MemberDescription_t* described, const std::string& topic) {
+  GroupMember member;
+  member.client_id = rd_kafka_MemberDescription_client_id(described);
+  const char* instance = rd_kafka_MemberDescription_group_instance_id(described);
+  member.instance_id = instance != nullptr ? instance : "";
+  member.host = rd_kafka_MemberDescription_host(described);
+  const rd_kafka_topic_partition_list_t* assigned =
+      rd_kafka_MemberAssignment_partitions(rd_kafka_MemberDescription_assignment(described));
+  for (int i = 0; assigned != nullptr && i < assigned->cnt; ++i) {
+    if (topic == assigned->elems[i].topic) {
+      member.partitions.push_back(assigned->elems[i].partition);
+    }
+  }
+  std::sort(member.partitions.begin(), member.partitions.end());
+  return member;
+}
+
+}  // namespace
+
+std::vector<GroupMember> describe_group(RdKafka::Handle& client, const std::string& group, const std::string& topic,
+                                        std::chrono::milliseconds timeout) {
+  AdminRequest request(client, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS, timeout);
+  const char* groups[] = {group.c_str()};
+  rd_kafka_DescribeConsumerGroups(request.rk(), groups, 1, request.options(), request.queue());
+  const std::string what = "describing consumer group '" + group + "'";
+  const EventPtr event = request.result(what);
+  std::size_t count = 0;
+  const rd_kafka_ConsumerGroupDescription_t** described =
+      rd_kafka_DescribeConsumerGroups_result_groups(rd_kafka_event_DescribeConsumerGroups_result(event.get()), &count);
+  if (count != 1) {
+    throw TransientError(what + ": no description came back");
+  }
+  if (const rd_kafka_error_t* error = rd_kafka_ConsumerGroupDescription_error(described[0]); error != nullptr) {
+    const auto err = static_cast<RdKafka::ErrorCode>(rd_kafka_error_code(error));
+    const std::string message = what + ": " + rd_kafka_error_string(error);
+    if (is_transient(err)) {
+      throw TransientError(message);
+    }
+    throw std::runtime_error(message);
+  }
+  std::vector<GroupMember> members;
+  for (std::size_t i = 0; i < rd_kafka_ConsumerGroupDescription_member_count(described[0]); ++i) {
+    members.push_back(group_member(rd_kafka_ConsumerGroupDescription_member(described[0], i), topic));
+  }
+  return members;
+}
+
 }  // namespace sfcrimed::kafka

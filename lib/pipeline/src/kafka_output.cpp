@@ -100,6 +100,11 @@ void KafkaOutput::abort() {
   producer_->begin_transaction();
 }
 
+bool KafkaOutput::fenced() const {
+  std::string reason;
+  return producer_->handle().fatal_error(reason) == RdKafka::ERR__FENCED;
+}
+
 // Idle, the producer is polled nowhere else (empty transactions are not committed), and
 // its statistics events, one every statistics.interval.ms, would pile up unserved.
 void KafkaOutput::idle() { producer_->poll(std::chrono::milliseconds(0)); }

@@ -154,6 +154,12 @@ void KafkaSource::unassign(const std::vector<std::int32_t>& partitions) {
   RdKafka::TopicPartition::destroy(list);
 }
 
+bool KafkaSource::fenced() const {
+  std::string reason;
+  const RdKafka::ErrorCode fatal = consumer_->fatal_error(reason);
+  return fatal == RdKafka::ERR_FENCED_INSTANCE_ID || fatal == RdKafka::ERR_UNRELEASED_INSTANCE_ID;
+}
+
 void KafkaSource::rethrow_listener_error() {
   if (listener_error_) {
     std::rethrow_exception(std::exchange(listener_error_, nullptr));

@@ -43,10 +43,12 @@ void PartitionMonitor::run(const std::stop_token& stop) {
     }
     try {
       read_end_offsets();
+      describe_group();
       std::map<std::int32_t, std::int64_t> committed;
       if (!shared_.board.unowned(shared_.partitions).empty()) {
         const auto in_call = health_.call("reading the group's committed offsets", Clock::now() + kReadTimeout);
         committed = kafka::committed_offsets(*offsets_, shared_.config.kafka.topic, shared_.partitions, kReadTimeout);
+        committed_elsewhere(committed);
       }
       report(shared_.board.update_lags(shared_.partitions, committed));
       if (std::exchange(warned_, false)) {
@@ -70,6 +72,49 @@ void PartitionMonitor::read_end_offsets() {
       kafka::list_offsets(shared_.admin->handle(), shared_.config.kafka.topic, shared_.partitions, kReadTimeout);
   shared_.board.set_end_offsets(ends.offsets);
   ends.check("reading the end offsets of '" + shared_.config.kafka.topic + "'");  // said once, kept as read
+}
+
+// Who owns what in the whole group: each member's static id is
+// <group>.<topic>.<instance>.<thread> (pipeline_member()), shown as <instance>.<thread>.
+// A group that cannot be described (a coordinator moving; an ACL without Describe on the
+// group) keeps its last description: said once, and its recovery.
+void PartitionMonitor::describe_group() {
+  const std::string& group = shared_.config.pipeline.group;
+  std::vector<kafka::GroupMember> members;
+  try {
+    const auto in_call = health_.call("describing the consumer group", Clock::now() + kReadTimeout);
+    members = kafka::describe_group(*offsets_, group, shared_.config.kafka.topic, kReadTimeout);
+  } catch (const std::exception& e) {
+    if (!std::exchange(group_warned_, true)) {
+      log::warning("pipeline", std::string("the monitor cannot describe the group (") + e.what() +
+                                   "): which member owns which partition stays as last read until it can");
+    }
+    return;
+  }
+  if (std::exchange(group_warned_, false)) {
+    log::notice("pipeline", "the monitor describes the group again");
+  }
+  std::map<std::int32_t, std::string> owners;
+  for (const auto& member : members) {
+    std::string name = member.instance_id.empty() ? member.client_id : member.instance_id;
+    if (const std::string prefix = group + "." + shared_.config.kafka.topic + "."; name.starts_with(prefix)) {
+      name.erase(0, prefix.size());
+    }
+    for (const std::int32_t partition : member.partitions) {
+      owners[partition] = name;
+    }
+  }
+  shared_.board.set_members(std::move(owners));
+}
+
+// A partition another instance owns reaches the drain's target when that instance has
+// committed up to it: a drain of several instances ends in each of them.
+void PartitionMonitor::committed_elsewhere(const std::map<std::int32_t, std::int64_t>& committed) {
+  for (const std::int32_t partition : shared_.board.unowned(shared_.partitions)) {
+    if (const auto found = committed.find(partition); found != committed.end()) {
+      shared_.drain.progress(partition, found->second);
+    }
+  }
 }
 
 // After a failed reading: the topic's metadata asked for again, so that the next one goes
@@ -112,10 +157,10 @@ void PartitionMonitor::report(const std::vector<PartitionProgress>& lags) {
     if (partition.end >= 0) {
       metrics.lag.Add({{"partition", std::to_string(partition.partition)}}).Set(static_cast<double>(partition.lag));
     }
-    if (!partition.owner) {
+    if (partition.unowned()) {
       ++unowned;
       unowned_work += partition.lag;
-    } else if (static_cast<std::size_t>(*partition.owner) < thread_work.size()) {
+    } else if (partition.owner && static_cast<std::size_t>(*partition.owner) < thread_work.size()) {
       thread_work[static_cast<std::size_t>(*partition.owner)] += partition.lag;
     }
   }
@@ -123,7 +168,7 @@ void PartitionMonitor::report(const std::vector<PartitionProgress>& lags) {
   for (std::size_t thread = 0; thread < threads_.size(); ++thread) {
     threads_[thread]->set_work(thread_work[thread], "records to read in its partitions");
   }
-  unassigned_.set_work(unowned_work, "records to read in partitions that no thread of this process owns");
+  unassigned_.set_work(unowned_work, "records to read in partitions that no member of the group owns");
 }
 
 }  // namespace sfcrimed::detail

@@ -1,6 +1,7 @@
 #include "sfcrimed/pipeline/partition_board.hpp"
 
 #include <algorithm>
+#include <utility>
 
 namespace sfcrimed::detail {
 
@@ -21,12 +22,20 @@ void PartitionBoard::set_end_offsets(const std::map<std::int32_t, std::int64_t>&
   }
 }
 
+void PartitionBoard::set_members(std::map<std::int32_t, std::string> members) {
+  const std::lock_guard lock(mutex_);
+  members_ = std::move(members);
+}
+
 std::vector<PartitionProgress> PartitionBoard::update_lags(int partitions,
                                                            const std::map<std::int32_t, std::int64_t>& committed) {
   const std::lock_guard lock(mutex_);
   std::vector<PartitionProgress> lags;
   for (std::int32_t partition = 0; partition < partitions; ++partition) {
-    PartitionProgress lag{partition, std::nullopt, -1, 0};
+    PartitionProgress lag{partition, std::nullopt, {}, -1, 0};
+    if (const auto member = members_.find(partition); member != members_.end()) {
+      lag.member = member->second;
+    }
     std::int64_t position = 0;
     if (const auto owner = owned_.find(partition); owner != owned_.end()) {
       lag.owner = owner->second.thread;

@@ -71,11 +71,11 @@ void set_up_topics(detail::PipelineShared& shared, const std::stop_token& stop) 
 
 // One consumer thread, with librdkafka's I/O: its consumer joins the group, its
 // transactional producer takes over from the last one with its id, its state comes from
-// the state topic. The names are <group>.<topic>.<index>: client, transactional and
-// member id, so that a restarted thread fences its predecessor.
+// the state topic. Its name (pipeline_member(): <group>.<topic>.<instance>.<index>) is its client,
+// transactional and member id, so that a restarted thread fences its predecessor.
 void run_thread(detail::PipelineShared& shared, int index, const std::stop_token& stop, Health::Part& health) {
   const Config& config = shared.config;
-  const std::string name = config.pipeline.group + "." + config.kafka.topic + "." + std::to_string(index);
+  const std::string name = pipeline_member(config, index);
   std::stop_source stopped;  // the pipeline's stop, or another thread's failure
   const std::stop_callback on_stop(stop, [&] { stopped.request_stop(); });
   const std::stop_callback on_failure(shared.failed.get_token(), [&] { stopped.request_stop(); });
@@ -85,7 +85,17 @@ void run_thread(detail::PipelineShared& shared, int index, const std::stop_token
                              config.kafka.topic, shared.dlq, shared.stats, shared.state);
   detail::KafkaStateStore store(client_settings(config, name + ".state-reader"), shared.state, shared.spec, calls);
   detail::PipelineThread thread(shared, index, stopped.get_token(), health, {source, output, store});
-  thread.run();
+  try {
+    thread.run();
+  } catch (const std::exception& e) {
+    if (source.fenced() || output.fenced()) {
+      throw InstanceClash("thread " + std::to_string(index) + " (" + name +
+                          ") was fenced: another process joined group " + config.pipeline.group + " as instance '" +
+                          pipeline_instance(config) + "' and took over its ids (" + e.what() +
+                          "); give each instance of a group its own pipeline.instance");
+    }
+    throw;
+  }
 }
 
 // The consumer threads and the monitor, until the threads end; the monitor's failure
@@ -146,8 +156,10 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
   set_up_topics(shared, stop);
   shared.window_log = std::make_unique<WindowLog>(shared.partitions);
   shared.metrics.pipeline.threads.Set(config.pipeline.threads);
+  shared.metrics.describe_instance(config.pipeline.group, pipeline_instance(config));
   log::info("pipeline", std::to_string(config.pipeline.threads) + " threads consuming " + config.kafka.topic + " (" +
                             std::to_string(shared.partitions) + " partitions) in group " + config.pipeline.group +
+                            " as instance " + pipeline_instance(config) +
                             (uses_consumer_group_protocol(config) ? " (group.protocol consumer, KIP-848)" : "") +
                             "; windows of " + format_duration(config.pipeline.window) + ", allowed lateness " +
                             format_duration(config.pipeline.allowed_lateness));
@@ -210,7 +222,7 @@ std::string lag_text(const PipelineProgress& progress) {
   std::string unowned;
   std::int64_t unowned_lag = 0;
   for (const auto& partition : progress.partitions) {
-    if (!partition.owner) {
+    if (partition.unowned()) {
       unowned += (unowned.empty() ? "p" : ", p") + std::to_string(partition.partition);
       unowned_lag += partition.lag;
     }

@@ -1,6 +1,8 @@
 // A pipeline thread's partitions: the group's rebalances give and take them (eagerly, all
 // at once, with the classic protocol; incrementally with KIP-848's or a cooperative
 // assignor), and each one given is restored from its last committed state.
+#include <utility>
+
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/pipeline/thread.hpp"
 
@@ -34,6 +36,12 @@ std::map<std::int32_t, std::int64_t> PipelineThread::assigned(const std::vector<
   if (!assigned_once_) {
     assigned_once_ = true;
     shared_.threads_assigned.fetch_add(1, std::memory_order_release);
+  }
+  if (owned_.empty() && !std::exchange(said_idle_, true)) {
+    log::notice("pipeline", "thread " + std::to_string(index_) + " owns no partition: the group's members (the " +
+                                "threads of every instance) outnumber the " + std::to_string(shared_.partitions) +
+                                " partitions of " + shared_.config.kafka.topic +
+                                "; it stays idle, ready to take over a partition (said once)");
   }
   check_drain();
   return starts;

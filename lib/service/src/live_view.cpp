@@ -31,7 +31,8 @@ void append_largest(std::string& out, const Map& counts, std::size_t top) {
 
 using Windows = std::map<WallSeconds, StatsTotals::Window>;
 
-// {"input_rate":...,"partitions":[...]} or null.
+// {"input_rate":...,"partitions":[{"partition":0,"owner":1,"member":"host-a.1","lag":0},...]}
+// or null; "owner" is the thread here, "member" the group's owner, here or elsewhere.
 void append_pipeline(std::string& out, const std::optional<PipelineProgress>& pipeline) {
   if (!pipeline) {
     out += "null";
@@ -47,7 +48,8 @@ void append_pipeline(std::string& out, const std::optional<PipelineProgress>& pi
   for (const auto& partition : p.partitions) {
     out += std::string(&partition == p.partitions.data() ? "" : ",") + R"({"partition":)" +
            std::to_string(partition.partition) + R"(,"owner":)" +
-           (partition.owner ? std::to_string(*partition.owner) : "null") + R"(,"lag":)" +
+           (partition.owner ? std::to_string(*partition.owner) : "null") + R"(,"member":)" +
+           (partition.member.empty() ? "null" : json_string(partition.member)) + R"(,"lag":)" +
            std::to_string(partition.lag) + '}';
   }
   out += "]}";

@@ -169,12 +169,16 @@ void Metrics::describe_producer(const kafka::Settings& settings) {
     }
     labels[label] = value;
   }
-  prometheus::BuildGauge()
-      .Name("sfcrimed_producer_config_info")
-      .Help("The producer's librdkafka settings in effect, as labels (value 1)")
-      .Register(*registry_)
-      .Add(labels)
-      .Set(1);
+  info("sfcrimed_producer_config_info", "The producer's librdkafka settings in effect, as labels (value 1)", labels);
+}
+
+void Metrics::describe_instance(const std::string& group, const std::string& name) {
+  info("sfcrimed_instance_info", "This process's consumer group and instance name (pipeline.instance), as labels",
+       {{"group", group}, {"name", name}});
+}
+
+void Metrics::info(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels) {
+  prometheus::BuildGauge().Name(name).Help(help).Register(*registry_).Add(labels).Set(1);
 }
 
 }  // namespace sfcrimed

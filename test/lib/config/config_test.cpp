@@ -180,3 +180,16 @@ TEST_CASE("the pipeline alone needs no file, and names its topics", "[config]") 
   CHECK(sfcrimed::kafka::setting_or(config.consumer, "fetch.wait.max.ms", "") == "50");
   CHECK(sfcrimed::kafka::setting_or(config.consumer, "enable.auto.commit", "") == "false");
 }
+
+TEST_CASE("an instance name is the host name by default, and one Kafka cannot take is refused", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const sfcrimed::Config named = parse({"--ingest.file", calls, "--pipeline.instance", "host-b.2"}).config;
+  CHECK(sfcrimed::pipeline_member(named, 1) == "sfcrimed.sf.police.calls.host-b.2.1");
+  const sfcrimed::Config unnamed = parse({"--ingest.file", calls}).config;
+  CHECK_FALSE(sfcrimed::pipeline_instance(unnamed).empty());
+  CHECK_THAT(
+      error_of({"--ingest.file", calls, "--pipeline.instance", "host b"}),
+      Catch::Contains("pipeline.instance") && Catch::Contains("which Kafka refuses in a member or transactional id"));
+  CHECK_THAT(error_of({"--ingest.file", calls, "--pipeline.group", "g/1"}), Catch::Contains("has '/'"));
+}

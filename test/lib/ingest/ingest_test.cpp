@@ -1,4 +1,5 @@
 #include "sfcrimed/ingest.hpp"
+#include "sfcrimed/ingest/turn.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -24,19 +25,30 @@ sfcrimed::Health& health() {
   return instance;
 }
 
-// An ingest of a generated sample into librdkafka's mock cluster.
-Config mock_config(const sfcrimed::test::MockCluster& cluster, const std::string& file) {
+// An ingest of a generated sample into librdkafka's mock cluster, whose admin API creates
+// no topics: the ingest's turn topic is made here. The mock hands the turn of a run that
+// ended to the next only when the first's session has ended: a short one.
+Config mock_config(sfcrimed::test::MockCluster& cluster, const std::string& file) {
   Config config;
   config.ingest.file = file;
   config.kafka.bootstrap = cluster.bootstrap();
   config.producer = sfcrimed::default_producer_settings();
+  config.consumer = {{"session.timeout.ms", "500"}};
+  cluster.create_topic(sfcrimed::IngestTurn::topic(config), 1);
   return config;
 }
 
-// Runs the ingest of `config` and requests a stop after `delay`.
+// Runs the ingest of `config` and requests a stop `delay` after its first call was sent
+// (before it, the ingest waits for its turn in the group, which takes the mock a while).
 sfcrimed::IngestReport run_stopped_after(const Config& config, Metrics& metrics, std::chrono::milliseconds delay) {
   std::stop_source stop;
-  const std::jthread stopper([&stop, delay] {
+  const double sent_before = metrics.ingest.sent.Value();
+  const std::jthread stopper([&stop, &metrics, sent_before, delay](const std::stop_token& done) {
+    const auto give_up = std::chrono::steady_clock::now() + 30s;
+    while (metrics.ingest.sent.Value() == sent_before && !done.stop_requested() &&
+           std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(10ms);
+    }
     std::this_thread::sleep_for(delay);
     stop.request_stop();
   });
@@ -46,7 +58,7 @@ sfcrimed::IngestReport run_stopped_after(const Config& config, Metrics& metrics,
 }  // namespace
 
 TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {3000, 4});
   const Config config = mock_config(cluster, dir.file("calls.json"));
@@ -66,7 +78,7 @@ TEST_CASE("every call of the file is sent and acknowledged", "[ingest]") {
 }
 
 TEST_CASE("a rate paces the replay", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {40, 4});
   Config config = mock_config(cluster, dir.file("calls.json"));
@@ -79,7 +91,7 @@ TEST_CASE("a rate paces the replay", "[ingest]") {
 }
 
 TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {1000, 4});
   Config config = mock_config(cluster, dir.file("calls.json"));
@@ -94,7 +106,7 @@ TEST_CASE("a stop request ends the replay and accounts for every call", "[ingest
 }
 
 TEST_CASE("a file with a bad record sends nothing with on_error = fail", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   const std::string path =
       dir.write("calls.json", R"([{"crime_id":"1","call_date_time":"2018-10-01T10:00"}, {"crime_id":"2"}])");
@@ -107,7 +119,7 @@ TEST_CASE("a file with a bad record sends nothing with on_error = fail", "[inges
 }
 
 TEST_CASE("a speedup replays the gaps between calls' times, that many times faster", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   // Three calls a minute apart: at 120 times faster the last is due 1 s after the first.
   const std::string path = dir.write("calls.jsonl", R"({"crime_id":"3","call_date_time":"2018-10-01T10:02"}
@@ -123,7 +135,7 @@ TEST_CASE("a speedup replays the gaps between calls' times, that many times fast
 }
 
 TEST_CASE("a looping replay starts over until stopped", "[ingest]") {
-  const sfcrimed::test::MockCluster cluster;
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {50, 4});
   Config config = mock_config(cluster, dir.file("calls.json"));
@@ -211,13 +223,10 @@ TEST_CASE("calls found after the resume point move it on, or are not sent again"
 
 TEST_CASE("a restarted ingest resumes after what the topic holds, and sends nothing when it has all", "[ingest]") {
   // A mock cluster that outlives each run's producer, as a real broker would.
-  sfcrimed::kafka::Producer cluster(sfcrimed::test::mock_producer_settings());
+  sfcrimed::test::MockCluster cluster;
   sfcrimed::test::TempDir dir;
   sfcrimed::write_sample(dir.file("calls.json"), {1000, 5});
-  Config config;
-  config.ingest.file = dir.file("calls.json");
-  config.kafka.bootstrap = sfcrimed::test::mock_bootstrap(cluster);
-  config.producer = sfcrimed::default_producer_settings();
+  Config config = mock_config(cluster, dir.file("calls.json"));
   config.ingest.rate = 500;
   Metrics metrics;
 

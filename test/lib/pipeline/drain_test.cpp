@@ -46,3 +46,20 @@ TEST_CASE("the board works out every partition's lag, owned or not", "[drain]") 
   CHECK(board.unowned(3) == std::vector<std::int32_t>{0, 1, 2});
   CHECK(board.lags().size() == 3);
 }
+
+TEST_CASE("a partition another instance owns is not unowned; one no member owns is", "[drain]") {
+  PartitionBoard board;
+  board.set_end_offsets({{0, 100}, {1, 50}, {2, 10}});
+  board.owned(0, {0, 60, 0});
+  board.set_members({{0, "host-a.0"}, {1, "host-b.1"}});
+  const auto lags = board.update_lags(3, {{1, 45}});
+  REQUIRE(lags.size() == 3);
+  CHECK(lags[0].member == "host-a.0");
+  CHECK_FALSE(lags[0].unowned());
+  CHECK(lags[1].member == "host-b.1");
+  CHECK_FALSE(lags[1].owner);
+  CHECK_FALSE(lags[1].unowned());  // read by another instance
+  CHECK(lags[2].unowned());        // read by nobody
+  board.set_members({});
+  CHECK(board.update_lags(3, {})[1].unowned());
+}

@@ -70,15 +70,18 @@ TEST_CASE("the live state's figures: ingest, pipeline, latency in milliseconds o
   progress.latency_p99 = INFINITY;  // past the histogram's last bucket
   progress.consumed = 40;
   progress.malformed = 1;
-  progress.partitions = {{0, 1, 100, 1}, {1, std::nullopt, 90, 2}};
+  progress.partitions = {
+      {0, 1, "host-a.1", 100, 1}, {1, std::nullopt, "host-b.0", 90, 2}, {2, std::nullopt, "", 80, 3}};
   figures.pipeline = progress;
   const std::string json = live.live_json(figures);
-  CHECK_THAT(json, Catch::StartsWith(R"({"status":"starting","ingest":{"rate":1000.0,"acked":12},)"
-                                     R"("pipeline":{"input_rate":10.0,"processed_rate":9.5,"lag":3,)"
-                                     R"("latency_ms":{"p50":12.30,"p99":null},"open_windows":0,"consumed":40,)"
-                                     R"("malformed":1,"duplicates":0,"late":0,)"
-                                     R"("partitions":[{"partition":0,"owner":1,"lag":1},)"
-                                     R"({"partition":1,"owner":null,"lag":2}]},"calls":0,"malformed":1,)"));
+  CHECK_THAT(json,
+             Catch::StartsWith(R"({"status":"starting","ingest":{"rate":1000.0,"acked":12},)"
+                               R"("pipeline":{"input_rate":10.0,"processed_rate":9.5,"lag":3,)"
+                               R"("latency_ms":{"p50":12.30,"p99":null},"open_windows":0,"consumed":40,)"
+                               R"("malformed":1,"duplicates":0,"late":0,)"
+                               R"("partitions":[{"partition":0,"owner":1,"member":"host-a.1","lag":1},)"
+                               R"({"partition":1,"owner":null,"member":"host-b.0","lag":2},)"
+                               R"({"partition":2,"owner":null,"member":null,"lag":3}]},"calls":0,"malformed":1,)"));
   CHECK_THAT(json, Catch::Contains(R"("current_window":null,"windows":{"start":[],"calls":[]})"));
 }
 

@@ -54,6 +54,7 @@ struct PipelineConfig {
   bool enabled = true;
   int threads = 2;                 // consumer threads, each with its share of the partitions
   std::string group = "sfcrimed";  // the consumer group, and the prefix of transactional ids
+  std::string instance;            // this process's name in the group; empty: the host name
   std::chrono::seconds window{3600};
   std::chrono::seconds allowed_lateness{3600};
   std::chrono::milliseconds commit_interval{1000};     // how often results and offsets commit
@@ -102,6 +103,14 @@ kafka::Settings default_consumer_settings();
 std::string dlq_topic(const Config& config);
 std::string stats_topic(const Config& config);
 std::string state_topic(const Config& config);
+
+// This process's name in its group: pipeline.instance, or the host name when that is empty.
+std::string pipeline_instance(const Config& config);
+// The name of pipeline thread `thread` of this instance: <group>.<topic>.<instance>.<thread>,
+// its client id, transactional id and static member id (group.instance.id). Unique per
+// calls topic, instance and thread, so that a restarted thread takes over (fences) its
+// predecessor and two instances of one group never fence each other.
+std::string pipeline_member(const Config& config, int thread);
 
 // The effective configuration as ini text, secrets masked (--print-config, start-up log).
 std::string to_ini(const Config& config);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/kafka_settings.hpp"
@@ -47,5 +48,20 @@ PartitionOffsets list_offsets(RdKafka::Handle& client, const std::string& topic,
 // NOT_COORDINATOR for it, https://github.com/confluentinc/librdkafka/issues/5040.)
 std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
                                                        int partitions, std::chrono::milliseconds timeout);
+
+// One member of a consumer group as the group coordinator describes it.
+struct GroupMember {
+  std::string client_id;
+  std::string instance_id;  // group.instance.id; empty for a dynamic member
+  std::string host;
+  std::vector<std::int32_t> partitions;  // of the topic asked about, as assigned now
+};
+
+// The members of `group` and the partitions of `topic` each is assigned (empty while a
+// rebalance is under way), from its coordinator (DescribeConsumerGroups; both group
+// protocols). A request that times out or finds the coordinator moving throws
+// TransientError.
+std::vector<GroupMember> describe_group(RdKafka::Handle& client, const std::string& group, const std::string& topic,
+                                        std::chrono::milliseconds timeout);
 
 }  // namespace sfcrimed::kafka

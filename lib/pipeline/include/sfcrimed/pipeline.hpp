@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <vector>
@@ -29,6 +30,14 @@ namespace sfcrimed {
 namespace detail {
 class PipelineShared;  // what the pipeline's threads share (lib/pipeline/src/pipeline.cpp)
 }
+
+// Another process joined the group with this one's instance name (pipeline.instance) and
+// took over a thread's ids: Kafka fenced this one. A configuration error (exit 78), not
+// Kafka failing: each instance of a group needs its own name.
+class InstanceClash : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
 
 struct PipelineReport {
   std::uint64_t consumed = 0;
@@ -48,8 +57,14 @@ struct PipelineReport {
 struct PartitionProgress {
   std::int32_t partition = 0;
   std::optional<int> owner;  // the pipeline thread that owns it; nothing: no thread here does
-  std::int64_t end = -1;     // its end offset; -1: not read yet
-  std::int64_t lag = 0;      // records behind the end: from the owner's last commit, or the group's
+  // The member of the group that owns it, here or in another instance: <instance>.<thread>,
+  // as the group coordinator last described the group; empty: none (or not described yet).
+  std::string member;
+  std::int64_t end = -1;  // its end offset; -1: not read yet
+  std::int64_t lag = 0;   // records behind the end: from the owner's last commit, or the group's
+
+  // No thread here and no member of the group owns it: nobody reads it.
+  [[nodiscard]] bool unowned() const { return !owner && member.empty(); }
 };
 
 // The pipeline's progress since an earlier reading, the figures of Spark's progress

@@ -8,6 +8,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,9 @@ class Metrics {
 
   // The producer's effective settings, as one info series (value 1) labelled with them.
   void describe_producer(const kafka::Settings& settings);
+  // This process's place in its consumer group: sfcrimed_instance_info{group, name} 1.
+  // (`name`, not `instance`: Prometheus gives every scraped series an `instance` of its own.)
+  void describe_instance(const std::string& group, const std::string& name);
 
   // A Kafka client's brokers in state UP, from its statistics: sfcrimed_kafka_brokers_up{client}.
   // Any thread.
@@ -82,6 +86,7 @@ class Metrics {
   PipelineMetrics pipeline;
 
  private:
+  void info(const std::string& name, const std::string& help, const std::map<std::string, std::string>& labels);
   explicit Metrics(std::shared_ptr<prometheus::Registry> registry);
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Gauge>& brokers_up_;

@@ -68,6 +68,8 @@ class KafkaSource final : public Source, private RdKafka::RebalanceCb {
 
   // The group's generation and member id, for the offsets a transaction commits (KIP-447).
   [[nodiscard]] std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata();
+  // The consumer's fatal error says another member took (or holds) its static member id.
+  [[nodiscard]] bool fenced() const;
 
  private:
   void rebalance_cb(RdKafka::KafkaConsumer* consumer, RdKafka::ErrorCode err,
@@ -97,6 +99,8 @@ class KafkaOutput final : public TransactionalOutput {
   void commit(const std::map<std::int32_t, std::int64_t>& offsets) override;
   void abort() override;
   void idle() override;
+  // Another producer with this one's transactional id fenced it (librdkafka's _FENCED).
+  [[nodiscard]] bool fenced() const;
 
  private:
   // A call of the producer on a thread of its own: one that outlives its timeout by a

@@ -79,6 +79,7 @@ class PipelineThread final : private RebalanceListener {
   std::map<std::int32_t, PartitionWindows> owned_;
   OpenTransaction transaction_;
   bool assigned_once_ = false;
+  bool said_idle_ = false;  // "owns no partition": more members than partitions, said once
   bool handled_since_check_ = false;
   unsigned since_clock_check_ = 0;
   Clock::time_point clock_;  // now_() as last read (every 64 records, or when idle)

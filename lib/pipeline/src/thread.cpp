@@ -85,9 +85,12 @@ void PipelineThread::commit_if_due() {
 }
 
 // Drained: every window's counts out. Stopped: committed state is enough to resume.
+// Every open window's counts go out with the last commit, drained or stopped ("final":
+// false): whatever this thread committed is then in the stats topic, also for a drain of
+// another instance that counts these partitions as done from their committed offsets.
 void PipelineThread::finish() {
   const bool drained = shared_.drain.done();
-  if (!commit(drained ? OpenWindows::all : OpenWindows::none) && drained) {
+  if (!commit(OpenWindows::all) && drained) {
     throw std::runtime_error("the drain's last transaction was aborted; its work is undone, run again to finish");
   }
   io_.source.close(*this);  // revokes (and commits) whatever is left

@@ -43,8 +43,8 @@ class PipelineThread final : private RebalanceListener {
   void run();
   // One step of run(): a record (or nothing) polled and handled, and a commit if due.
   void poll_once();
-  // Ends as run() does: what is done is committed (every window, when drained), and the
-  // thread leaves the group.
+  // Ends as run() does: what is done is committed, with every open window's counts, and
+  // the thread leaves the group.
   void finish();
 
  private:

@@ -10,7 +10,7 @@
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
 sfcrimed=$BUILD_DIR/daemon/sfcrimed
-records=60000
+records=30000
 "$sfcrimed" sample --records "$records" --seed 21 --out "$SCRATCH/calls.json"
 
 # start NAME TOPIC OPTIONS...: an instance NAME in the background, its pid in pids[NAME],
@@ -71,15 +71,18 @@ pass "the same instance name twice: the first exits 78 naming the clash, the sec
 # 2. Two ingests of one file, then 3. scaling and a SIGKILL, on one topic.
 topic=instances-$$
 FAIL_LOG=
-start a "$topic" --ingest.file "$SCRATCH/calls.json" --ingest.rate 2000
-wait_for "instance a ready" 60 "${pids[a]}" ready a
-start b "$topic" --ingest.file "$SCRATCH/calls.json" --ingest.rate 2000
+# A slow replay (100 s), and b started as soon as a sends: a is still replaying when b
+# asks for the turn and when a stops, however slowly the instances start on a busy machine.
+start a "$topic" --ingest.file "$SCRATCH/calls.json" --ingest.rate 300
+wait_for "instance a sending" 120 "${pids[a]}" at_least acked "${ports[a]}" 1
+start b "$topic" --ingest.file "$SCRATCH/calls.json" --ingest.rate 300
 wait_for_line "$SCRATCH/b.log" "another instance replays into this topic now" 60 >/dev/null
 wait_for "instance b ready" 60 "${pids[b]}" ready b
 start c "$topic" --ingest.enabled false
 wait_for "instance c ready" 60 "${pids[c]}" ready c
 wait_for "three members owning the 6 partitions, seen from c" 60 "${pids[c]}" members_are c 3
 pass "1 -> 3 instances: the group's description shows three members owning partitions"
+(($(acked "${ports[a]}") < records)) || fail "a's replay ended before its stop: make it slower"
 stop a # the ingest's turn goes to b, which resumes after what a sent
 wait_for_line "$SCRATCH/b.log" "resuming at call" 60 >/dev/null
 pass "a stopped mid-replay: b took the ingest's turn and $(grep -o 'resuming at call [0-9,]* of [0-9,]*' "$SCRATCH/b.log" | head -n 1)"
@@ -88,7 +91,7 @@ wait "${pids[c]}" 2>/dev/null || true
 # b alone: every partition its own once c's session (6 s) has ended.
 wait_for "b owning all 6 partitions after c's SIGKILL" 60 "${pids[b]}" owns_all b
 pass "3 -> 1 instances (a stopped, c killed): b owns every partition"
-wait_for_line "$SCRATCH/b.log" "ingest: sent" 120 >/dev/null
+wait_for_line "$SCRATCH/b.log" "ingest: sent" 300 >/dev/null
 stop b
 total=$(sum_offsets "$bootstrap" "$topic")
 ((total == records)) || fail "the topic holds $total messages for $records calls: an ingest sent some twice (or lost some)"

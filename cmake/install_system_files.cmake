@@ -17,6 +17,12 @@ else()
 endif()
 # file(INSTALL) puts $DESTDIR in front, logs each file and adds it to install_manifest.txt.
 file(INSTALL DESTINATION "${sfcrimed_sysconf_dir}" TYPE FILE FILES "${sfcrimed_source_dir}/etc/sfcrimed.ini")
+# The units' LoadCredential= file: empty as shipped, for root alone, and never replaced
+# once it exists (it holds the operator's passwords then).
+if(NOT EXISTS "$ENV{DESTDIR}${sfcrimed_sysconf_dir}/credentials.ini")
+  file(INSTALL DESTINATION "${sfcrimed_sysconf_dir}" TYPE FILE FILES "${sfcrimed_source_dir}/etc/credentials.ini"
+       FILE_PERMISSIONS OWNER_READ OWNER_WRITE)
+endif()
 # The unit, and its template for several instances on one host (sfcrimed@NAME).
 file(INSTALL DESTINATION "${sfcrimed_unit_dir}" TYPE FILE
      FILES "${sfcrimed_source_dir}/systemd/sfcrimed.service" "${sfcrimed_source_dir}/systemd/sfcrimed@.service")

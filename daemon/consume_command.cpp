@@ -26,20 +26,22 @@ std::string new_group_name() {
 
 int consume_command(int argc, const char* const* argv) {
   namespace po = boost::program_options;
-  Config config;  // the connection: --bootstrap, and what every client shares (client_settings.hpp)
+  CommandConnection connection;
+  Config config;  // the connection: --config's files and --bootstrap (client_settings.hpp)
   ConsumeOptions options;
   std::string group;
   bool from_beginning = false;
   po::options_description description(
-      "Usage: sfcrimed consume --bootstrap HOST:PORT --topic T [--group G] [--from-beginning]\n"
-      "                        [--max-messages N] [--timeout S] [--json]\n\n"
+      "Usage: sfcrimed consume [--config FILE]... [--bootstrap HOST:PORT] --topic T [--group G]\n"
+      "                        [--from-beginning] [--max-messages N] [--timeout S] [--json]\n\n"
       "Prints the calls of a topic as a consumer-group member: one line per call, or the calls as JSON\n"
       "lines with --json; a malformed message is shown as such. Commits its offsets and prints the\n"
       "group's lag on exit (Ctrl-C, --max-messages or --timeout).\n\nOptions");
-  description.add_options()                                                                                        //
-      ("bootstrap,b", po::value(&config.kafka.bootstrap)->default_value(config.kafka.bootstrap), "Kafka brokers")  //
-      ("topic,t", po::value(&options.topic)->default_value(options.topic), "the topic to read")                    //
-      ("group,g", po::value(&group), "consumer group (default: a new one of its own)")                             //
+  connection.describe(description);
+  description.add_options()  //
+      ("topic,t", po::value(&options.topic)->default_value(options.topic),
+       "the topic to read (default: the files' [kafka] topic)")                         //
+      ("group,g", po::value(&group), "consumer group (default: a new one of its own)")  //
       ("from-beginning", po::bool_switch(&from_beginning),
        "start at the earliest offset when the group has none (default: only new messages)")               //
       ("max-messages", po::value(&options.max_messages), "exit after this many messages")                 //
@@ -49,6 +51,12 @@ int consume_command(int argc, const char* const* argv) {
   po::variables_map vm;
   if (const auto status = parse_subcommand("consume", description, argc, argv, vm)) {
     return *status;
+  }
+  if (const auto status = connection.read("consume", vm, config)) {
+    return *status;
+  }
+  if (vm["topic"].defaulted()) {
+    options.topic = config.kafka.topic;  // the files', or the same default
   }
   std::signal(SIGINT, on_interrupt);
   std::signal(SIGTERM, on_interrupt);

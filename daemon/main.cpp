@@ -4,6 +4,7 @@
 //   sfcrimed sample --records N --seed S --out FILE
 //   sfcrimed consume --bootstrap HOST:PORT --topic T [...]
 //   sfcrimed stats --bootstrap HOST:PORT --topic T [...]
+//   sfcrimed hash-password [--user NAME] < FILE
 
 #include <boost/program_options.hpp>
 #include <iostream>
@@ -42,6 +43,9 @@ int main(int argc, char** argv) {
   }
   if (command == "stats") {
     return sfcrimed::daemon::stats_command(argc - 1, argv + 1);
+  }
+  if (command == "hash-password") {
+    return sfcrimed::daemon::hash_password_command(argc - 1, argv + 1);
   }
   return sfcrimed::daemon::run_service(argc, argv);
 }

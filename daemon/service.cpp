@@ -15,21 +15,26 @@ namespace sfcrimed::daemon {
 namespace {
 
 constexpr const char* kUsage =
-    "Usage: sfcrimed [--config FILE] [--drain] [--SECTION.KEY VALUE ...]\n"
+    "Usage: sfcrimed [--config FILE]... [--drain] [--SECTION.KEY VALUE ...]\n"
     "       sfcrimed sample --records N [--seed S] --out FILE\n"
-    "       sfcrimed consume --bootstrap HOST:PORT --topic T [--from-beginning] [...]\n"
-    "       sfcrimed stats --bootstrap HOST:PORT --topic T [--json] [--windows] [...]\n\n"
+    "       sfcrimed consume [--config FILE]... [--bootstrap HOST:PORT] --topic T [--from-beginning] [...]\n"
+    "       sfcrimed stats [--config FILE]... [--bootstrap HOST:PORT] [--topic T] [--json] [--windows] [...]\n"
+    "       sfcrimed hash-password [--user NAME] < FILE      # a bcrypt hash for metrics.users\n\n"
     "Replays San Francisco police calls for service into Kafka (the ingest thread) and turns them into\n"
     "live crime statistics (the pipeline's threads): calls per crime type and per disposition in\n"
     "tumbling windows, exact across crashes, in the stats topic <topic>.stats and the log; malformed\n"
-    "calls go to <topic>.dlq. Settings come from the defaults, then the ini file (--config, see\n"
-    "etc/sfcrimed.ini), then the command line, where [ingest] rate = 500 is --ingest.rate 500.\n\n"
+    "calls go to <topic>.dlq. Settings come from the defaults, then the ini files (--config, see\n"
+    "etc/sfcrimed.ini; a later file overrides an earlier one), then the command line, where\n"
+    "[ingest] rate = 500 is --ingest.rate 500. librdkafka properties go in [client] (every Kafka\n"
+    "client: TLS, SASL), [producer] and [consumer], or as --client.NAME=VALUE; a secured cluster's\n"
+    "settings and credentials: docs/security.md.\n\n"
     "Examples:\n"
     "  sfcrimed sample --records 10000 --out calls.json\n"
     "  sfcrimed --config etc/sfcrimed.ini --ingest.file calls.json --ingest.rate 100\n"
     "  sfcrimed --ingest.file calls.json --ingest.rate 0 --pipeline.enabled false --drain\n"
     "  sfcrimed --ingest.enabled false --pipeline.threads 4 --drain     # the pipeline alone, to the end\n"
     "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 10\n"
+    "  sfcrimed --config etc/sfcrimed.ini --config credentials.ini    # [client] sasl.password in a 0600 file\n"
     "  sfcrimed consume --bootstrap localhost:9092 --topic sf.police.calls --from-beginning\n\n"
     "As a service (systemd/sfcrimed.service): HTTP on metrics.listen serves the live page (/), /metrics\n"
     "(Prometheus), /healthz and /readyz; SIGTERM or SIGINT stops gracefully (the ingest flushed, the pipeline's work\n"
@@ -52,7 +57,8 @@ int answer(const Invocation& invocation) {
       std::cout << to_ini(config);
       break;
     case Action::check_config:
-      std::cout << "sfcrimed: configuration is valid" << (config.file.empty() ? "" : " (" + config.file + ")") << "\n";
+      std::cout << "sfcrimed: configuration is valid" << (config.files.empty() ? "" : " (" + files_text(config) + ")")
+                << "\n";
       break;
     case Action::run:
       break;
@@ -92,7 +98,8 @@ std::optional<int> start_logging(const Config& config) {
       return kExitConfig;
     }
   }
-  log::info("sfcrimed", version() + " starting" + (config.file.empty() ? "" : ", configuration " + config.file));
+  log::info("sfcrimed",
+            version() + " starting" + (config.files.empty() ? "" : ", configuration " + files_text(config)));
   log_config(config);
   return std::nullopt;
 }

@@ -5,15 +5,61 @@
 #include "live_page.hpp"
 #include "service.hpp"
 #include "sfcrimed/log.hpp"
+#include "sfcrimed/tls_context.hpp"
+#include "sfcrimed/users_file.hpp"
+
+#include <iostream>
 
 namespace sfcrimed::daemon {
 
+namespace {
+
+// How the endpoint is protected, for its start-up line.
+std::string protection(const MetricsConfig& metrics) {
+  std::string text = metrics.tls_certificate.empty() ? "; plain HTTP" : "; TLS";
+  if (metrics.users.empty()) {
+    return text + ", no authentication";
+  }
+  return text + ", basic authentication (" + metrics.users + ")" + (metrics.open_healthz ? ", /healthz open" : "");
+}
+
+// The endpoint's TLS and users, as metrics.* says; throws ConfigError for files the
+// configuration's check passed but that cannot be used now (changed since, or a key not
+// the certificate's).
+http::ServerOptions endpoint_options(const MetricsConfig& metrics) {
+  http::ServerOptions options;
+  if (!metrics.tls_certificate.empty()) {
+    try {
+      options.tls = http::server_tls_context(metrics.tls_certificate, metrics.tls_key);
+    } catch (const http::TlsFilesError& e) {
+      throw ConfigError("metrics.tls_certificate, metrics.tls_key: " + std::string(e.what()));
+    }
+  }
+  if (!metrics.users.empty()) {
+    try {
+      options.users = read_users_file(metrics.users);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError("metrics.users: " + std::string(e.what()));
+    }
+    if (metrics.open_healthz) {
+      options.public_paths.emplace_back("/healthz");
+    }
+  }
+  return options;
+}
+
+}  // namespace
+
 std::optional<int> Service::open_http() {
-  if (config_.metrics.listen.empty()) {
+  const MetricsConfig& metrics = config_.metrics;
+  if (metrics.listen.empty()) {
     return std::nullopt;
   }
   try {
-    http_server_.emplace(io_, config_.metrics.listen);
+    http_server_.emplace(io_, metrics.listen, endpoint_options(metrics));
+  } catch (const ConfigError& e) {
+    std::cerr << "sfcrimed: configuration error: " << e.what() << "\n";
+    return kExitConfig;
   } catch (const std::exception& e) {
     log::error("metrics", e.what());
     return kExitUnavailable;
@@ -21,10 +67,14 @@ std::optional<int> Service::open_http() {
   add_routes();
   live_events_ = http_server_->events("/api/events");
   http_server_->start();
-  const auto endpoint = http_server_->endpoint();
-  const std::string address = "http://" + endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
+  const std::string address = http_server_->url();
   log::notice("metrics", "the live page: " + address + "/ (Prometheus: " + address + "/metrics; " + address +
-                             "/healthz, " + address + "/readyz)");
+                             "/healthz, " + address + "/readyz)" + protection(metrics));
+  if (!metrics.users.empty() && metrics.tls_certificate.empty()) {
+    log::warning("metrics",
+                 "basic authentication over plain HTTP: passwords cross the network readable by anyone "
+                 "on the way; set metrics.tls_certificate and metrics.tls_key");
+  }
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 
 #include "commands.hpp"
 #include "service.hpp"
+#include "sfcrimed/connection_refusal.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/systemd_notify.hpp"
 
@@ -124,6 +125,10 @@ void Service::on_health(const boost::system::error_code& error) {
     log::notice("health", "no part is stuck any more; /healthz answers 200 again");
   }
   verdict_ = now;
+  if (const auto refusal = kafka::ConnectionRefusals::process().lasting(); refusal && exit_status_ == 0) {
+    log::error("kafka", "giving up: " + *refusal);
+    finished(kExitUnavailable, true);
+  }
   if (verdict_.stuck && verdict_.stuck_for >= config_.kafka.unavailable_timeout && exit_status_ == 0) {
     log::error("health", "stuck for " + format_duration(config_.kafka.unavailable_timeout) +
                              " (kafka.unavailable_timeout): giving up: " + verdict_.reason);

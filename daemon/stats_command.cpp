@@ -43,8 +43,9 @@ class StatsCommand {
   std::optional<int> count_malformed();
   void print() const;
 
-  Config config_;  // the connection: --bootstrap, and what every client shares (client_settings.hpp)
-  std::string topic_ = "sf.police.calls";
+  CommandConnection connection_;
+  Config config_;  // the connection: --config's files and --bootstrap (client_settings.hpp)
+  std::string topic_;
   std::string stats_topic_;
   std::string dlq_topic_;
   bool json_ = false;
@@ -63,22 +64,24 @@ class StatsCommand {
 
 po::options_description StatsCommand::describe() {
   po::options_description description(
-      "Usage: sfcrimed stats --bootstrap HOST:PORT --topic T [--stats-topic NAME] [--dlq-topic NAME]\n"
-      "                      [--json] [--windows] [--top N] [--timeout SECONDS]\n\n"
+      "Usage: sfcrimed stats [--config FILE]... [--bootstrap HOST:PORT] [--topic T] [--stats-topic NAME]\n"
+      "                      [--dlq-topic NAME] [--json] [--windows] [--top N] [--timeout SECONDS]\n\n"
       "Prints the crime statistics the pipeline has published so far: reads the stats topic to its end\n"
       "(the latest count per window, crime type or disposition, and calls-topic partition), sums the\n"
       "counts, and counts the malformed calls in the dead-letter topic. Tables of the largest counts,\n"
       "or one JSON line with --json. Needs no consumer group and commits nothing.\n\n"
-      "Example:\n"
-      "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 5 --windows\n\n"
-      "Exit status: 0 printed; 64 wrong arguments; 69 Kafka cannot be used or the stats topic does not exist.\n\n"
+      "Examples:\n"
+      "  sfcrimed stats --bootstrap localhost:9092 --topic sf.police.calls --top 5 --windows\n"
+      "  sfcrimed stats --config /etc/sfcrimed/sfcrimed.ini --config /etc/sfcrimed/credentials.ini --json\n\n"
+      "Exit status: 0 printed; 64 wrong arguments; 69 Kafka cannot be used or the stats topic does not exist;\n"
+      "78 a --config file is wrong.\n\n"
       "Options");
-  auto& bootstrap = config_.kafka.bootstrap;
-  description.add_options()                                                                                   //
-      ("bootstrap,b", po::value(&bootstrap)->default_value(bootstrap), "Kafka brokers")                       //
-      ("topic,t", po::value(&topic_)->default_value(topic_), "the calls topic the pipeline read")             //
-      ("stats-topic", po::value(&stats_topic_), "the stats topic (default: T.stats)")                         //
-      ("dlq-topic", po::value(&dlq_topic_), "the dead-letter topic of malformed calls (default: T.dlq)")      //
+  connection_.describe(description);
+  description.add_options()                                                                                          //
+      ("topic,t", po::value(&topic_), "the calls topic the pipeline read (default: the files' or sf.police.calls)")  //
+      ("stats-topic", po::value(&stats_topic_), "the stats topic (default: the files', or T.stats)")                 //
+      ("dlq-topic", po::value(&dlq_topic_),
+       "the dead-letter topic of malformed calls (default: the files', or T.dlq)")                            //
       ("json", po::bool_switch(&json_), "print one JSON line instead of tables")                              //
       ("windows", po::bool_switch(&with_windows_), "add the counts per window (per crime type with --json)")  //
       ("top", po::value(&top_)->default_value(top_), "rows per table, largest first (0: all)")                //
@@ -91,6 +94,9 @@ po::options_description StatsCommand::describe() {
 std::optional<int> StatsCommand::parse(int argc, const char* const* argv) {
   po::variables_map vm;
   if (const auto status = parse_subcommand("stats", describe(), argc, argv, vm)) {
+    return status;
+  }
+  if (const auto status = connection_.read("stats", vm, config_)) {
     return status;
   }
   return check_and_complete();
@@ -106,11 +112,14 @@ std::optional<int> StatsCommand::check_and_complete() {
     std::cerr << "sfcrimed stats: --timeout must be more than 0 and at most 86400 seconds\n";
     return kExitUsage;
   }
+  if (!topic_.empty()) {
+    config_.kafka.topic = topic_;
+  }
   if (stats_topic_.empty()) {
-    stats_topic_ = topic_ + ".stats";
+    stats_topic_ = stats_topic(config_);
   }
   if (dlq_topic_.empty()) {
-    dlq_topic_ = topic_ + ".dlq";
+    dlq_topic_ = dlq_topic(config_);
   }
   return std::nullopt;
 }

@@ -8,7 +8,8 @@
 # commits its work, then the broker, and says so.
 #
 # Usage: scripts/demo.sh [--speedup X] [--file FILE] [--records N] [--duration S]
-#                        [--port P] [--http-port P] [--topic T] [--build-dir DIR] [--run-dir DIR]
+#                        [--port P] [--http-port P] [--topic T] [--security MODE]
+#                        [--build-dir DIR] [--run-dir DIR]
 #   --speedup X    replay the calls' event time X times faster (default 3600: an hour of
 #                  calls a second, so a window closes every second)
 #   --file FILE    replay FILE (a JSON array as published, or JSON lines; .gz or .bz2)
@@ -18,6 +19,11 @@
 #   --port P       the broker's port (default 9092; its controller uses P+1)
 #   --http-port P  the live page's and /metrics' port, on 127.0.0.1 (default 9464)
 #   --topic T      the calls topic (default sf.police.calls)
+#   --security M   the broker's security (scripts/kafka.sh start --security): sasl_ssl
+#                  (SCRAM-SHA-512 over TLS) or ssl (mutual TLS), with ACLs enforced; the
+#                  demo grants sfcrimed the least it needs (scripts/kafka.sh grant, whose
+#                  kafka-acls.sh commands it shows) and gives it the broker's client.ini
+#                  after its own ini. Default plaintext: no TLS, no authentication.
 #   --build-dir D  run the sfcrimed built in D (build/debug, say) instead of setting up and
 #                  building build/release first
 #   --run-dir D    the broker's data and logs, and the sample (default .run/demo; the broker
@@ -33,6 +39,9 @@ duration=
 port=9092
 http_port=9464
 topic=sf.police.calls
+# etc/sfcrimed.ini's pipeline.group, given to the daemon and, when secured, to grant.
+group=sfcrimed
+security=plaintext
 build_dir=
 run_dir=$SFCRIMED_ROOT/.run/demo
 while [[ $# -gt 0 ]]; do
@@ -44,6 +53,7 @@ while [[ $# -gt 0 ]]; do
     --port) need_value "$1" $# && port=$2 && shift 2 ;;
     --http-port) need_value "$1" $# && http_port=$2 && shift 2 ;;
     --topic) need_value "$1" $# && topic=$2 && shift 2 ;;
+    --security) need_value "$1" $# && security=$2 && shift 2 ;;
     --build-dir) need_value "$1" $# && build_dir=$2 && shift 2 ;;
     --run-dir) need_value "$1" $# && run_dir=$2 && shift 2 ;;
     -h | --help) header_help && exit 0 ;;
@@ -56,6 +66,7 @@ need_number --records "$records" 1 100000000
 [[ -z $duration ]] || need_number --duration "$duration" 1 86400
 need_number --port "$port" 1 65534
 need_number --http-port "$http_port" 1 65535
+[[ $security =~ ^(plaintext|sasl_ssl|ssl)$ ]] || die "--security must be plaintext, sasl_ssl or ssl, not '$security'"
 if [[ -n $file ]]; then
   [[ -r $file ]] || die "--file: cannot read '$file'"
   file=$(realpath "$file")
@@ -79,6 +90,13 @@ run_dir=$(realpath "$run_dir")
 data_dir=$run_dir/kafka
 bootstrap=localhost:$port
 bin=$(kafka_home kraft)/bin
+# On a secured broker Kafka's tools run as its super user, sfcrimed as its user sfcrimed.
+admin_config=()
+client_config=()
+if [[ $security != plaintext ]]; then
+  admin_config=(--command-config "$data_dir/admin.properties")
+  client_config=(--config "$data_dir/client.ini")
+fi
 
 daemon=
 stopped_by=
@@ -104,11 +122,16 @@ trap 'stopped_by="interrupted"; exit 130' INT TERM
 # A fresh broker each time: calls left from an earlier demo would be replayed into again.
 [[ ! -d $data_dir ]] || "$kafka_sh" stop --data-dir "$data_dir" >/dev/null 2>&1 || true
 rm -rf "$data_dir"
-"$kafka_sh" start --data-dir "$data_dir" --port "$port" ||
+"$kafka_sh" start --data-dir "$data_dir" --port "$port" --security "$security" ||
   die "the broker did not start (its log's last lines above; all of it in $data_dir)"
-"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --topic "$topic" --partitions 3 >/dev/null ||
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" "${admin_config[@]}" --create --topic "$topic" --partitions 3 >/dev/null ||
   die "cannot create the topic $topic on $bootstrap"
 say "created the topic $topic (3 partitions); the pipeline creates $topic.stats, .dlq and .state"
+if [[ $security != plaintext ]]; then
+  say "granting sfcrimed the least it needs for $topic and the group $group:"
+  "$kafka_sh" grant --data-dir "$data_dir" --topic "$topic" --group "$group" ||
+    die "scripts/kafka.sh grant failed (above); the broker's logs are in $data_dir"
+fi
 
 if [[ -z $file ]]; then
   # A generated sample in the published file's shape (the project ships no real data).
@@ -123,8 +146,8 @@ say "${duration:+stopping after $duration s; }Ctrl-C stops the demo"
 # The daemon in a session of its own: Ctrl-C reaches this script, which stops the daemon
 # with one SIGTERM (a second signal would make it exit at once). Its log is filtered: no
 # configuration lines; progress and each closed window's largest crime types stay.
-setsid "$sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" --kafka.bootstrap "$bootstrap" \
-  --kafka.topic "$topic" --ingest.file "$file" --ingest.speedup "$speedup" --ingest.resume false \
+setsid "$sfcrimed" --config "$SFCRIMED_ROOT/etc/sfcrimed.ini" "${client_config[@]}" --kafka.bootstrap "$bootstrap" \
+  --kafka.topic "$topic" --pipeline.group "$group" --ingest.file "$file" --ingest.speedup "$speedup" --ingest.resume false \
   --pipeline.emit_interval 1s --pipeline.progress_interval 5s --metrics.listen "127.0.0.1:$http_port" \
   2> >(trap '' INT && awk '/<6>config:/ { next } { print; fflush() }' >&2) &
 daemon=$!
@@ -148,4 +171,4 @@ status=0
 wait "$daemon" || status=$?
 [[ $status -eq 0 ]] || die "sfcrimed exited with status $status when stopped (its log above)"
 say "the statistics so far, read back from the stats topic:"
-"$sfcrimed" stats --bootstrap "$bootstrap" --topic "$topic" --top 5 || true
+"$sfcrimed" stats "${client_config[@]}" --bootstrap "$bootstrap" --topic "$topic" --top 5 || true

@@ -5,6 +5,7 @@
 # StateDirectory). Where things go (PREFIX /usr | other, the GNU convention otherwise):
 #   the daemon          PREFIX/bin/sfcrimed
 #   the configuration   /etc/sfcrimed/sfcrimed.ini | PREFIX/etc/sfcrimed/sfcrimed.ini
+#   its credentials     credentials.ini beside it (mode 0600, empty; never overwritten)
 #   the unit            /lib/systemd/system/ | PREFIX/lib/systemd/system/sfcrimed.service
 #   and its template    the same directory: sfcrimed@.service (several instances a host)
 #   data                PREFIX/share/sfcrimed/ (radio_codes.json, prometheus/)
@@ -131,6 +132,7 @@ ini=$destdir$ini_path
 for file in "$unit" "$template"; do
   sed -i -e "s|^ExecStart=/usr/bin/sfcrimed --config /etc/sfcrimed/sfcrimed.ini|ExecStart=$binary_path --config $ini_path|" \
     -e "s|^EnvironmentFile=/etc/sfcrimed/|EnvironmentFile=$sysconf_dir/|" \
+    -e "s|^LoadCredential=credentials.ini:/etc/sfcrimed/|LoadCredential=credentials.ini:$sysconf_dir/|" \
     -e "s|file:/usr/share/doc/sfcrimed/|file:$doc_dir/|g" "$file"
 done
 grep -qxF "ExecStart=$binary_path --config $ini_path" "$unit" ||
@@ -138,6 +140,10 @@ grep -qxF "ExecStart=$binary_path --config $ini_path" "$unit" ||
 { grep -q "^ExecStart=$binary_path --config $ini_path --pipeline\.instance %i " "$template" &&
   grep -qxF "EnvironmentFile=$sysconf_dir/instances/%i.env" "$template"; } ||
   die "could not set ExecStart and EnvironmentFile in $template: systemd/sfcrimed@.service and this script disagree"
+for file in "$unit" "$template"; do
+  grep -qxF "LoadCredential=credentials.ini:$sysconf_dir/credentials.ini" "$file" ||
+    die "could not set LoadCredential in $file: systemd/$(basename "$file") and this script disagree"
+done
 
 # [ingest] file: the calls file in the service's state directory. Only that section's
 # `file =`: any other section's (an optional log file) is left as shipped.

@@ -46,6 +46,7 @@ debian_packages=(
   prometheus-cpp-dev                                  # metrics (core, pull)
   catch2                                              # unit tests (v2)
   libsystemd-dev                                      # sd_notify
+  libcrypt-dev openssl curl                           # HTTP passwords (bcrypt); tests: certificates, requests
   zlib1g-dev libbz2-dev                               # .gz and .bz2 input
   openjdk-17-jre-headless maven                       # Kafka, ZooKeeper and their tools
   procps iproute2 python3                             # pgrep, ss, test helpers
@@ -100,7 +101,7 @@ assemble_kafka_home() {
   local launcher
   for launcher in kafka-server-start kafka-server-stop kafka-storage kafka-topics \
     kafka-console-producer kafka-console-consumer kafka-producer-perf-test \
-    kafka-consumer-perf-test kafka-consumer-groups kafka-get-offsets kafka-transactions \
+    kafka-consumer-perf-test kafka-consumer-groups kafka-get-offsets kafka-transactions kafka-acls \
     kafka-broker-api-versions zookeeper-server-start zookeeper-server-stop; do
     ln -sfn kafka-run-class.sh "$home/bin/$launcher.sh"
   done

@@ -52,6 +52,7 @@ case "$name" in
   kafka-consumer-groups.sh) main=org.apache.kafka.tools.consumer.group.ConsumerGroupCommand ;;
   kafka-get-offsets.sh) main=org.apache.kafka.tools.GetOffsetShell ;;
   kafka-transactions.sh) main=org.apache.kafka.tools.TransactionsCommand ;;
+  kafka-acls.sh) main="org.apache.kafka.tools.AclCommand kafka.admin.AclCommand" ;;
   kafka-broker-api-versions.sh) main="org.apache.kafka.tools.BrokerApiVersionsCommand kafka.admin.BrokerApiVersionsCommand" ;;
   kafka-server-stop.sh | zookeeper-server-stop.sh)
     # Stop every server of this home (as Kafka's own stop scripts do, by command line).

@@ -1,7 +1,10 @@
 // The live page in a real browser: Debian's Chromium, headless, driven by playwright-core.
 // Opens the page of a running daemon that is replaying calls, and requires that it
 // connects to the event stream, shows non-zero counts that then grow, draws its charts
-// and tables, and logs no error. Saves a screenshot.
+// and tables, and logs no error. Saves a screenshot. With LIVE_USER and LIVE_PASSWORD
+// (the daemon's metrics.users), it first requires that the page without them is 401,
+// then opens it with them (HTTP basic authentication); an https URL's certificate is
+// not checked here (live_page.sh checks it with curl and Python).
 //
 // Usage: node live_page.mjs URL SCREENSHOT.png   (CHROMIUM: the browser, default /usr/bin/chromium)
 import { chromium } from 'playwright-core';
@@ -19,7 +22,21 @@ const browser = await chromium.launch({
   args: ['--disable-gpu', '--disable-quic'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const user = process.env.LIVE_USER;
+  const options = { viewport: { width: 1400, height: 1000 }, ignoreHTTPSErrors: true };
+  if (user) {
+    // Refused: Chromium ends a navigation whose 401 it has no credentials for with
+    // ERR_INVALID_AUTH_CREDENTIALS; other browsers show the 401.
+    const stranger = await browser.newPage(options);
+    const refused = await stranger.goto(url, { waitUntil: 'load' }).then(
+      (response) => `status ${response.status()}`,
+      (error) => (/ERR_INVALID_AUTH_CREDENTIALS/.test(error.message) ? 'status 401' : `error ${error.message}`));
+    if (refused !== 'status 401') throw new Error(`without credentials the page got ${refused}, not 401`);
+    console.log('without credentials: 401');
+    await stranger.close();
+    options.httpCredentials = { username: user, password: process.env.LIVE_PASSWORD };
+  }
+  const page = await browser.newPage(options);
   const errors = [];
   page.on('pageerror', (error) => errors.push(`page error: ${error}`));
   page.on('console', (message) => message.type() === 'error' && errors.push(`console: ${message.text()}`));

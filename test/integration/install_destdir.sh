@@ -17,7 +17,8 @@ listing() { (cd "$1" && find . -type f | sed 's|^\./||' | sort); }
 assert_status 0 "install.sh --prefix /usr" "$install_sh" --prefix /usr --destdir "$stage" --build-dir "$BUILD_DIR"
 unit_dir=$(pkg-config --variable=systemdsystemunitdir systemd)
 unit_dir=${unit_dir#/}
-expected="etc/sfcrimed/sfcrimed.ini
+expected="etc/sfcrimed/credentials.ini
+etc/sfcrimed/sfcrimed.ini
 $unit_dir/sfcrimed.service
 $unit_dir/sfcrimed@.service
 usr/bin/sfcrimed
@@ -51,7 +52,13 @@ template=$stage/$unit_dir/sfcrimed@.service
   fail "prefix /usr: the template says $(grep '^EnvironmentFile=' "$template")"
 ingest_file=$(awk '/^\[/ { s = $0 } s == "[ingest]" && /^file[ \t]*=/' "$ini")
 [[ $ingest_file == "file = /var/lib/sfcrimed/calls.json" ]] || fail "the installed ini's [ingest] file: '$ingest_file'"
-pass "prefix /usr: ExecStart, the template's EnvironmentFile and [ingest] file point where the service expects them"
+for file in "$unit" "$template"; do
+  grep -qxF "LoadCredential=credentials.ini:/etc/sfcrimed/credentials.ini" "$file" ||
+    fail "prefix /usr: $(basename "$file") says $(grep '^LoadCredential=' "$file")"
+done
+[[ $(stat -c %a "$stage/etc/sfcrimed/credentials.ini") == 600 ]] ||
+  fail "the credentials file is mode $(stat -c %a "$stage/etc/sfcrimed/credentials.ini"), not 600"
+pass "prefix /usr: ExecStart, the template's EnvironmentFile, LoadCredential (a 0600 file) and [ingest] file point where the service expects them"
 
 # --- the default prefix, /usr/local: everything under it (the GNU convention), and the
 # unit names the installed daemon and ini.
@@ -80,6 +87,8 @@ read -r -a template_start < <(sed -n 's/^ExecStart=//p' "$template")
 [[ $(grep '^EnvironmentFile=' "$template") == "EnvironmentFile=/usr/local/etc/sfcrimed/instances/%i.env" ]] ||
   fail "prefix /usr/local: the template says $(grep '^EnvironmentFile=' "$template")"
 assert_contains "$(grep '^Documentation=' "$template")" "file:/usr/local/share/doc/sfcrimed/systemd/README.md" "the template's Documentation="
+grep -qxF "LoadCredential=credentials.ini:/usr/local/etc/sfcrimed/credentials.ini" "$template" ||
+  fail "prefix /usr/local: the template says $(grep '^LoadCredential=' "$template")"
 pass "prefix /usr/local: ExecStart=${exec_start[*]}; the template's instances read /usr/local/etc/sfcrimed/instances/%i.env"
 
 # The installed daemon runs; ExecStart's command line, read from the unit and moved into
@@ -112,7 +121,16 @@ assert_status 0 "install.sh over an edited ini" "$install_sh" --destdir "$stage"
 assert_contains "$output" "kept your edited /usr/local/etc/sfcrimed/sfcrimed.ini" "re-install over an edited ini"
 [[ $(tail -n 1 "$ini") == "bootstrap = broker.example:9092 # edited" ]] || fail "the edited ini was overwritten"
 grep -q '^file = /var/lib/sfcrimed/calls.json$' "$ini.dist" || fail "no rewritten $ini.dist beside the edited ini"
-pass "a second run changes nothing; an edited ini is kept (the new one as sfcrimed.ini.dist)"
+credentials=$stage/usr/local/etc/sfcrimed/credentials.ini
+printf '[client]\nsasl.password = kept\n' >"$credentials"
+assert_status 0 "install.sh over a filled-in credentials file" "$install_sh" --destdir "$stage" --build-dir "$BUILD_DIR"
+[[ $(<"$credentials") == *"sasl.password = kept"* ]] || fail "a re-install overwrote the credentials file"
+# Under systemd the daemon reads the credential after its --config files.
+assert_status 0 "the credential read from \$CREDENTIALS_DIRECTORY" env CREDENTIALS_DIRECTORY="$(dirname "$credentials")" \
+  "$binary" --config "$ini.dist" --ingest.file "$SCRATCH/calls.json" --print-config
+assert_contains "$stdout" "(from $ini.dist, $credentials)" "--print-config under systemd"
+assert_contains "$stdout" "sasl.password = ********" "--print-config under systemd"
+pass "a second run changes nothing; an edited ini is kept (the new one as sfcrimed.ini.dist), and credentials.ini too"
 
 # --- refusals: a bad argument, and a user who cannot write the prefix (as nobody when
 # this runs as root, who can write anywhere).

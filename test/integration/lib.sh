@@ -152,26 +152,29 @@ wait_for() {
 }
 at_least() { (($("$1" "$2") >= $3)); }
 
-# expect_exact_stats BOOTSTRAP TOPIC CALLS_FILE: what `sfcrimed stats` reads back from the
-# stats topic of TOPIC equals an independent count of CALLS_FILE (expected_stats.py).
+# expect_exact_stats BOOTSTRAP TOPIC CALLS_FILE [STATS_OPTION...]: what `sfcrimed stats`
+# (with the options, say --config for a secured cluster) reads back from the stats topic
+# of TOPIC equals an independent count of CALLS_FILE (expected_stats.py).
 expect_exact_stats() {
   assert_status 0 "sfcrimed stats" "$BUILD_DIR/daemon/sfcrimed" stats --bootstrap "$1" --topic "$2" --json \
-    --windows --timeout 300
+    --windows --timeout 300 "${@:4}"
   printf '%s\n' "$stdout" >"$SCRATCH/stats.json"
   python3 "$ROOT/test/integration/expected_stats.py" "$3" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
     fail "the stats of $2 differ from an independent count of $3"
 }
 
-# fixture_start DIR BROKERS: a cluster that the tests of a ctest fixture share (the shared
-# broker, the failover tests' three nodes), started in DIR/data on free ports; its
-# bootstrap address goes to DIR/bootstrap. One a run that died left behind is stopped.
+# fixture_start DIR BROKERS [SECURITY]: a cluster that the tests of a ctest fixture share
+# (the shared broker, the failover tests' three nodes, the secured broker), started in
+# DIR/data on free ports, with scripts/kafka.sh's --security SECURITY (plaintext by
+# default; the clients' files are then in DIR/data); its bootstrap address goes to
+# DIR/bootstrap. One a run that died left behind is stopped.
 fixture_start() {
-  local dir=$1 brokers=$2 port i bootstrap=
+  local dir=$1 brokers=$2 security=${3:-plaintext} port i bootstrap=
   [[ ! -d $dir/data ]] || "$KAFKA_SH" stop --data-dir "$dir/data" --timeout 10 || true
   rm -rf "$dir"
   mkdir -p "$dir"
   port=$(free_ports $((2 * brokers)))
-  "$KAFKA_SH" start --brokers "$brokers" --data-dir "$dir/data" --port "$port"
+  "$KAFKA_SH" start --brokers "$brokers" --data-dir "$dir/data" --port "$port" --security "$security"
   for ((i = 0; i < brokers; i++)); do bootstrap+="${bootstrap:+,}localhost:$((port + i))"; done
   echo "$bootstrap" >"$dir/bootstrap"
 }
@@ -181,4 +184,34 @@ fixture_stop() {
   "$KAFKA_SH" stop --data-dir "$1/data"
   assert_no_process_left "$1/data"
   rm -rf "$1"
+}
+
+# endpoint_tls DIR: for the daemon's HTTPS (metrics.tls_certificate, metrics.tls_key), a
+# certificate authority DIR/ca.crt and, signed by it, DIR/server.crt for 127.0.0.1 (in
+# its subjectAltName, which clients check) with its key DIR/server.key. EC keys: made in
+# milliseconds.
+endpoint_tls() {
+  local dir=$1 ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  mkdir -p "$dir"
+  openssl req -x509 "${ec[@]}" -days 2 -subj "/CN=sfcrimed test CA" -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+    2>/dev/null || fail "openssl could not make a certificate authority"
+  openssl req "${ec[@]}" -subj /CN=127.0.0.1 -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName = IP:127.0.0.1\nbasicConstraints = CA:FALSE\nextendedKeyUsage = serverAuth\n' >"$dir/server.ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/server.ext" -out "$dir/server.crt" 2>/dev/null || fail "openssl could not sign the certificate"
+  chmod 600 "$dir/server.key"
+}
+
+# endpoint_user FILE NAME PASSWORD: FILE (metrics.users) holding NAME with the bcrypt hash
+# of PASSWORD, as `sfcrimed hash-password` makes it.
+endpoint_user() {
+  printf '%s\n' "$3" | "$BUILD_DIR/daemon/sfcrimed" hash-password --user "$2" >"$1" ||
+    fail "sfcrimed hash-password failed"
+}
+
+# http_status URL CURL_ARGS...: the status of a GET of URL (000: no answer).
+http_status() {
+  local url=$1
+  shift
+  curl -sS -o /dev/null -w '%{http_code}' "$@" "$url" 2>/dev/null || true
 }

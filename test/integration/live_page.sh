@@ -6,6 +6,8 @@
 #   - once the replay is counted, /api/stats equals `sfcrimed stats --json`, the totals
 #     read back from the stats and dead-letter topics;
 #   - the daemon then stops on SIGTERM with status 0, its page's stream closed.
+# All of it through HTTPS and basic authentication (metrics.tls_certificate, metrics.users),
+# as on a network: the browser with its credentials, and without them it gets 401.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -29,23 +31,35 @@ cp "$ROOT/test/browser/live_page.mjs" "$driver/"  # where Node finds playwright-
 # 4,000 calls at 250/s: 16 s of replay, so the page sees the counts grow.
 "$sfcrimed" sample --records "$records" --seed 11 --out "$SCRATCH/calls.json" >/dev/null
 port=$(free_ports 1)
+endpoint_tls "$SCRATCH/tls"
+user=watcher
+password="live page $RANDOM$RANDOM"
+endpoint_user "$SCRATCH/users" "$user" "$password"
 "$sfcrimed" --kafka.bootstrap "$bootstrap" --kafka.topic "$topic" --pipeline.group "g-$topic" \
   --ingest.file "$SCRATCH/calls.json" --ingest.rate 250 --pipeline.commit_interval 200ms \
-  --pipeline.emit_interval 1s --metrics.listen "127.0.0.1:$port" >"$SCRATCH/daemon.out" 2>"$SCRATCH/daemon.err" &
+  --pipeline.emit_interval 1s --metrics.listen "127.0.0.1:$port" --metrics.tls_certificate "$SCRATCH/tls/server.crt" \
+  --metrics.tls_key "$SCRATCH/tls/server.key" --metrics.users "$SCRATCH/users" \
+  >"$SCRATCH/daemon.out" 2>"$SCRATCH/daemon.err" &
 daemon=$!
 stop_on_exit "$daemon"
-base=http://127.0.0.1:$port
+base=https://127.0.0.1:$port
+# For live.py (Python's urllib) and live_page.mjs (Chromium): the name and password.
+export LIVE_CA=$SCRATCH/tls/ca.crt LIVE_USER=$user LIVE_PASSWORD=$password
 
 cat >"$SCRATCH/live.py" <<'PY'
 """live.py BASE --ready SECONDS: waits until BASE/readyz answers 200.
 live.py BASE --counted N SECONDS SFCRIMED BOOTSTRAP TOPIC: waits until the page's state has
-consumed N records with no lag, then until /api/stats equals `sfcrimed stats --json`."""
-import json, subprocess, sys, time, urllib.error, urllib.request
+consumed N records with no lag, then until /api/stats equals `sfcrimed stats --json`.
+Over HTTPS, trusting the authority LIVE_CA, as LIVE_USER with LIVE_PASSWORD."""
+import base64, json, os, ssl, subprocess, sys, time, urllib.error, urllib.request
 
 base, what = sys.argv[1], sys.argv[2]
+tls = ssl.create_default_context(cafile=os.environ["LIVE_CA"])
+credentials = base64.b64encode(("%s:%s" % (os.environ["LIVE_USER"], os.environ["LIVE_PASSWORD"])).encode()).decode()
 
 def get(path):
-    with urllib.request.urlopen(base + path, timeout=5) as answer:
+    request = urllib.request.Request(base + path, headers={"Authorization": "Basic " + credentials})
+    with urllib.request.urlopen(request, timeout=5, context=tls) as answer:
         return answer.read().decode()
 
 def until(seconds, done, describe):
@@ -89,8 +103,16 @@ PY
 
 python3 "$SCRATCH/live.py" "$base" --ready 60 ||
   fail "the daemon was not ready; its log ends:"$'\n'"$(tail -n 5 "$SCRATCH/daemon.err")"
-assert_status 0 "the page is served" python3 -c "import urllib.request as u; print(u.urlopen('$base/').read().decode())"
+assert_status 0 "the page is served" curl -fsS --cacert "$LIVE_CA" -u "$user:$password" "$base/"
 assert_contains "$stdout" '<script src="/live.js">' "the page"
+for path in / /live.js /api/live /api/stats /api/events /metrics /healthz /readyz /nope; do
+  status=$(http_status "$base$path" --cacert "$LIVE_CA" --max-time 5)
+  [[ $status == 401 ]] || fail "$path without credentials: $status, expected 401"
+  status=$(http_status "$base$path" --cacert "$LIVE_CA" --max-time 5 -u "$user:wrong")
+  [[ $status == 401 ]] || fail "$path with a wrong password: $status, expected 401"
+done
+assert_contains "$(cat "$SCRATCH/daemon.err")" "the live page: $base/" "the daemon's start-up line"
+pass "HTTPS with basic authentication: every path 401 without the password or with a wrong one"
 
 screenshot=$BUILD_DIR/live_page.png
 CHROMIUM=$chromium assert_status 0 "the page in headless Chromium" node "$driver/live_page.mjs" "$base/" "$screenshot"

@@ -3,7 +3,11 @@
 # configuration and rules: while the ingest replays at a steady rate and the pipeline
 # counts, the recording rules must give input and processed rates above 0 and a p99
 # latency that moves, every rule must evaluate without error, and the target must be up.
-# Both processes are stopped with SIGTERM; the daemon must exit 0.
+# The endpoint is as one on a network should be (docs/security.md): HTTPS with a
+# certificate signed by a test authority, and basic authentication; Prometheus scrapes
+# it with the configuration's own (uncommented) tls_config and basic_auth, and a scrape
+# without the right password gets 401. Both processes are stopped with SIGTERM; the
+# daemon must exit 0.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -97,19 +101,34 @@ PY
 # 15,000 calls at 300/s last 50 s: the replay is still going when the test stops it.
 "$sfcrimed" sample --records 15000 --seed 7 --out "$SCRATCH/calls.json"
 read -r metrics_port prometheus_port < <(free_ports 2 | awk '{ print $1, $1 + 1 }')
+# The endpoint's certificate and its one user, whose password Prometheus reads from a file.
+endpoint_tls "$SCRATCH/tls"
+password="scrape $RANDOM$RANDOM"
+endpoint_user "$SCRATCH/users" prometheus "$password"
+printf '%s' "$password" >"$SCRATCH/password" && chmod 600 "$SCRATCH/password"
 "$sfcrimed" --kafka.bootstrap "$bootstrap" --kafka.topic "$topic" --pipeline.group "g-$topic" \
   --ingest.file "$SCRATCH/calls.json" --ingest.rate 300 --pipeline.commit_interval 200ms \
-  --metrics.listen "127.0.0.1:$metrics_port" >"$SCRATCH/daemon.out" 2>"$SCRATCH/daemon.err" &
+  --metrics.listen "127.0.0.1:$metrics_port" --metrics.tls_certificate "$SCRATCH/tls/server.crt" \
+  --metrics.tls_key "$SCRATCH/tls/server.key" --metrics.users "$SCRATCH/users" \
+  >"$SCRATCH/daemon.out" 2>"$SCRATCH/daemon.err" &
 daemon=$!
 
 # The project's configuration, pointed at this daemon and sped up to 1 s so that a test
-# of seconds sees many scrapes and evaluations; the rules file beside it, as it expects.
+# of seconds sees many scrapes and evaluations, its HTTPS and basic_auth lines uncommented
+# and given this test's files; the rules file beside it, as it expects.
 mkdir -p "$SCRATCH/prometheus"
 cp "$ROOT/etc/prometheus/sfcrimed.rules.yml" "$SCRATCH/prometheus/"
-sed -e "s/127\.0\.0\.1:9464/127.0.0.1:$metrics_port/" -e 's/_interval: 10s/_interval: 1s/' \
+sed -E -e "s/127\.0\.0\.1:9464/127.0.0.1:$metrics_port/" -e 's/_interval: 10s/_interval: 1s/' \
+  -e 's/^    # (scheme: https|tls_config:|basic_auth:)$/    \1/' \
+  -e 's/^    #   (insecure_skip_verify: false|username: prometheus)$/      \1/' \
+  -e "s|^    #   ca_file: .*|      ca_file: $SCRATCH/tls/ca.crt|" \
+  -e "s|^    #   password_file: .*|      password_file: $SCRATCH/password|" \
   "$ROOT/etc/prometheus/prometheus.yml" >"$SCRATCH/prometheus/prometheus.yml"
 [[ $(grep -c -e "127.0.0.1:$metrics_port" -e '_interval: 1s' "$SCRATCH/prometheus/prometheus.yml") -eq 3 ]] ||
   fail "etc/prometheus/prometheus.yml no longer has the target and intervals this test rewrites"
+[[ $(grep -c -E -e '^    (scheme: https|tls_config:|basic_auth:)$' -e '^      (insecure_skip_verify: false|username: prometheus)$' \
+  -e "^      (ca_file|password_file): $SCRATCH/" "$SCRATCH/prometheus/prometheus.yml") -eq 7 ]] ||
+  fail "etc/prometheus/prometheus.yml no longer has the commented tls_config and basic_auth this test uncomments:"$'\n'"$(cat "$SCRATCH/prometheus/prometheus.yml")"
 prometheus --config.file "$SCRATCH/prometheus/prometheus.yml" --web.listen-address "127.0.0.1:$prometheus_port" \
   --storage.tsdb.path "$SCRATCH/prometheus/data" --log.level warn >"$SCRATCH/prometheus.log" 2>&1 &
 server=$!
@@ -119,6 +138,25 @@ figures=$(python3 "$SCRATCH/poll.py" "http://127.0.0.1:$prometheus_port" --until
   fail "the recorded figures (above); sfcrimed's log ends:"$'\n'"$(tail -n 5 "$SCRATCH/daemon.err")"$'\n'"prometheus's log:"$'\n'"$(tail -n 5 "$SCRATCH/prometheus.log")"
 pass "$figures; ingest acked $(query 'job:sfcrimed_ingest_records_acked:rate1m') rows/s," \
   "lag $(query 'job:sfcrimed_pipeline_consumer_lag_records:sum'), p50 $(query 'job:sfcrimed_pipeline_latency_seconds:p50_rate1m') s"
+assert_contains "$(cat "$SCRATCH/daemon.err")" "https://127.0.0.1:$metrics_port/metrics" "the daemon's start-up line"
+pass "scraped over HTTPS (a certificate Prometheus verified against the test authority) with basic_auth"
+
+# Without the right password: 401 and the challenge, whatever the path; with it, 200.
+metrics_url=https://127.0.0.1:$metrics_port/metrics
+for credentials in "-uprometheus:wrong" "-uprometheus:${password}x" "-unobody:$password" ""; do
+  status=$(http_status "$metrics_url" --cacert "$SCRATCH/tls/ca.crt" ${credentials:+"$credentials"})
+  [[ $status == 401 ]] || fail "a scrape with '${credentials:-no credentials}' got $status, expected 401"
+done
+challenge=$(curl -sS -D - -o /dev/null --cacert "$SCRATCH/tls/ca.crt" -u prometheus:wrong "$metrics_url")
+assert_contains "$challenge" 'WWW-Authenticate: Basic realm="sfcrimed"' "a 401's header"
+[[ $(http_status "https://127.0.0.1:$metrics_port/healthz" --cacert "$SCRATCH/tls/ca.crt") == 401 ]] ||
+  fail "/healthz answered without a password (metrics.open_healthz is false)"
+[[ $(http_status "$metrics_url" --cacert "$SCRATCH/tls/ca.crt" -u "prometheus:$password") == 200 ]] ||
+  fail "a scrape with the right password did not get 200"
+[[ $(http_status "http://127.0.0.1:$metrics_port/metrics") == 000 ]] ||
+  fail "plain HTTP on the TLS port got an HTTP answer"
+pass "curl: 401 with a wrong password, another user's name or none (/healthz too), 200 with the right one," \
+  "no HTTP answer to plain HTTP"
 
 # Every rule evaluated on real series without error (a label mismatch in a binary
 # operation only shows here, on the daemon's own labels).

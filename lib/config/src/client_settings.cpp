@@ -5,10 +5,6 @@
 namespace sfcrimed {
 namespace {
 
-bool shared_by_every_client(const std::string& property) {
-  return property.starts_with("security.") || property.starts_with("sasl.") || property.starts_with("ssl.");
-}
-
 void remove_property(kafka::Settings& settings, std::string_view property) {
   std::erase_if(settings, [&](const auto& setting) { return setting.first == property; });
 }
@@ -17,11 +13,7 @@ void remove_property(kafka::Settings& settings, std::string_view property) {
 
 kafka::Settings client_settings(const Config& config, std::string_view client_id) {
   kafka::Settings settings = {{"bootstrap.servers", config.kafka.bootstrap}, {"client.id", std::string(client_id)}};
-  for (const auto& [name, value] : config.producer) {
-    if (shared_by_every_client(name)) {
-      settings.emplace_back(name, value);
-    }
-  }
+  settings.insert(settings.end(), config.client.begin(), config.client.end());
   return settings;
 }
 

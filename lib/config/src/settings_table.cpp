@@ -14,6 +14,7 @@
 #include "detail/setting_options.hpp"
 #include "sfcrimed/duration.hpp"
 #include "sfcrimed/listen_address.hpp"
+#include "sfcrimed/users_file.hpp"
 
 namespace sfcrimed::settings {
 namespace {
@@ -144,6 +145,64 @@ std::string listen_address(const std::string& listen, const Config& /*config*/) 
   return "";
 }
 
+// A PEM file holding a block whose first line ends in `marker`: a certificate and a key
+// given the wrong way round, or a DER file, are said here rather than as OpenSSL's
+// reason at start-up (which also catches what this does not: a key of another certificate).
+std::string pem_file(const std::string& file, std::string_view what, std::string_view marker) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return "cannot read '" + file + "' (" + std::generic_category().message(errno) + ")";
+  }
+  // The start of it is enough (a chain of certificates is a few KiB), and a device given
+  // by mistake must not hang the check.
+  constexpr std::streamsize kEnough = 1 << 20;
+  std::string text(kEnough, '\0');
+  in.read(text.data(), kEnough);
+  text.resize(static_cast<std::size_t>(in.gcount()));
+  if (text.find(marker) == std::string::npos) {
+    return "'" + file + "' holds no PEM " + std::string(what) + " (a line '-----BEGIN ..." + std::string(marker) + "')";
+  }
+  if (text.find("ENCRYPTED PRIVATE KEY") != std::string::npos ||
+      text.find("Proc-Type: 4,ENCRYPTED") != std::string::npos) {
+    return "'" + file + "' is encrypted, and a service has nobody to type its pass phrase: decrypt it (openssl pkey)";
+  }
+  return "";
+}
+
+// Both or neither: the check of the one given says so, naming where it was given.
+std::string tls_certificate(const std::string& file, const Config& config) {
+  if (file.empty()) {
+    return "";
+  }
+  if (config.metrics.tls_key.empty()) {
+    return "is set, and metrics.tls_key is not: give both (HTTPS) or neither (plain HTTP)";
+  }
+  return pem_file(file, "certificate", "CERTIFICATE-----");
+}
+
+std::string tls_key(const std::string& file, const Config& config) {
+  if (file.empty()) {
+    return "";
+  }
+  if (config.metrics.tls_certificate.empty()) {
+    return "is set, and metrics.tls_certificate is not: give both (HTTPS) or neither (plain HTTP)";
+  }
+  return pem_file(file, "private key", "PRIVATE KEY-----");
+}
+
+// Every line name:bcrypt-hash (the file and line of the first that is not, never the hash).
+std::string users_file(const std::string& file, const Config& /*config*/) {
+  if (file.empty()) {
+    return "";
+  }
+  try {
+    (void)read_users_file(file);
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Writable if it exists, or creatable in its directory: checked here so that a typo is a
 // configuration error, not a daemon that starts and cannot log.
 std::string log_file(const std::string& file, const Config& /*config*/) {
@@ -238,14 +297,25 @@ constexpr auto kTable = std::to_array<Setting>({
 
     {"metrics.listen", "address:port of the HTTP endpoint: the live page (/), /metrics, /healthz, /readyz; empty: none",
      field<&Config::metrics, &MetricsConfig::listen>(listen_address)},
+    {"metrics.tls_certificate",
+     "PEM certificate chain (the server's first) for HTTPS on metrics.listen, with metrics.tls_key; empty: plain HTTP",
+     field<&Config::metrics, &MetricsConfig::tls_certificate>(tls_certificate)},
+    {"metrics.tls_key", "PEM private key (unencrypted) of metrics.tls_certificate",
+     field<&Config::metrics, &MetricsConfig::tls_key>(tls_key)},
+    {"metrics.users",
+     "file of name:bcrypt-hash lines (htpasswd -nbB, or sfcrimed hash-password --user NAME): every path then needs "
+     "one's name and password (HTTP basic authentication); empty: none",
+     field<&Config::metrics, &MetricsConfig::users>(users_file)},
+    {"metrics.open_healthz", "serve /healthz without authentication (for probes that cannot send a password)",
+     field<&Config::metrics, &MetricsConfig::open_healthz>()},
 
     {"log.level", "error, warning, notice, info or debug", choice<&Config::log_level>(kLevels, "a level")},
     {"log.file", "append log lines to this file, reopened on SIGHUP (for logrotate); empty: stderr",
      field<&Config::log_file>(log_file)},
 });
 
-constexpr std::array<std::string_view, 7> kSections = {"kafka",    "ingest",  "producer", "pipeline",
-                                                       "consumer", "metrics", "log"};
+constexpr std::array<std::string_view, 8> kSections = {"kafka",    "client",   "ingest",  "producer",
+                                                       "pipeline", "consumer", "metrics", "log"};
 
 // A value as the ini file writes it.
 std::string as_text(const std::string& value) { return value; }
@@ -394,8 +464,21 @@ const KafkaSection& consumer_section() {
   return section;
 }
 
+const KafkaSection& client_section() {
+  // Nothing fixed and no defaults: the connection is the operator's (security.protocol,
+  // sasl.*, ssl.*), and librdkafka's defaults are plaintext.
+  static const KafkaSection section{"client", &Config::client, {}, "", {}};
+  return section;
+}
+
+std::span<const KafkaSection* const> kafka_sections() {
+  static const std::array<const KafkaSection*, 3> sections = {&client_section(), &producer_section(),
+                                                              &consumer_section()};
+  return sections;
+}
+
 const KafkaSection* kafka_section(std::string_view name) {
-  for (const auto* section : {&producer_section(), &consumer_section()}) {
+  for (const auto* section : kafka_sections()) {
     if (section->name == name) {
       return section;
     }

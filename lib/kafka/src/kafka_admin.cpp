@@ -9,12 +9,16 @@
 #include <thread>
 #include <vector>
 
+#include "sfcrimed/connection_refusal.hpp"
+
 namespace sfcrimed::kafka {
 namespace {
 
 using EventPtr = std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)>;
 using PartitionListPtr =
     std::unique_ptr<rd_kafka_topic_partition_list_t, decltype(&rd_kafka_topic_partition_list_destroy)>;
+
+constexpr std::chrono::milliseconds kSlice{5000};
 
 int milliseconds(std::chrono::milliseconds timeout) {
   return static_cast<int>(std::clamp<std::int64_t>(timeout.count(), 1, INT_MAX));
@@ -91,13 +95,29 @@ int partition_count(RdKafka::Handle& client, const std::string& topic, std::chro
   if (!handle) {
     throw std::runtime_error("topic '" + topic + "': " + error);
   }
-  RdKafka::Metadata* raw = nullptr;
-  const RdKafka::ErrorCode err = client.metadata(false, handle.get(), &raw, milliseconds(timeout));
-  std::unique_ptr<RdKafka::Metadata> metadata(raw);
-  if (err != RdKafka::ERR_NO_ERROR) {
-    // No answer at all is what an unreachable or failing-over cluster gives.
-    throw TransientError("no metadata for topic '" + topic + "' from Kafka within " + std::to_string(timeout.count()) +
-                         " ms (" + RdKafka::err2str(err) + "); is a broker running there?");
+  // Asked in slices of at most 5 s, so that a connection the cluster refuses (a wrong
+  // password, say) ends the wait with the reason instead of at the deadline.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::unique_ptr<RdKafka::Metadata> metadata;
+  for (;;) {
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    RdKafka::Metadata* raw = nullptr;
+    const RdKafka::ErrorCode err =
+        client.metadata(false, handle.get(), &raw, milliseconds(std::min<std::chrono::milliseconds>(left, kSlice)));
+    metadata.reset(raw);
+    if (err == RdKafka::ERR_NO_ERROR) {
+      break;
+    }
+    if (const auto refusal = ConnectionRefusals::process().certain()) {
+      throw Unavailable("no metadata for topic '" + topic + "': " + *refusal);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      // No answer at all is what an unreachable or failing-over cluster gives.
+      throw TransientError("no metadata for topic '" + topic + "' from Kafka within " +
+                           std::to_string(timeout.count()) + " ms (" + RdKafka::err2str(err) +
+                           "); is a broker running there?");
+    }
   }
   for (const auto* found : *metadata->topics()) {
     if (found->topic() != topic) {

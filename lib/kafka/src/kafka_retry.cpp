@@ -8,6 +8,7 @@
 #include <mutex>
 #include <thread>
 
+#include "sfcrimed/connection_refusal.hpp"
 #include "sfcrimed/detail/format.hpp"
 #include "sfcrimed/duration.hpp"
 #include "sfcrimed/log.hpp"
@@ -56,7 +57,7 @@ void check(RdKafka::ErrorCode err, std::string_view what) {
   if (err == RdKafka::ERR_NO_ERROR) {
     return;
   }
-  const std::string message = std::string(what) + ": " + RdKafka::err2str(err);
+  const std::string message = std::string(what) + ": " + RdKafka::err2str(err) + missing_acl_hint(err);
   if (is_transient(err)) {
     throw TransientError(message);
   }
@@ -117,6 +118,9 @@ void RetryState::failed(const std::exception& failure) {
                               " and " + std::to_string(failures_) + " attempts (" + failure.what() + ")");
   }
   const auto elapsed = since(now, first_failure_);
+  if (const auto refusal = ConnectionRefusals::process().certain()) {
+    throw Unavailable("cannot " + what_ + ": " + *refusal);  // no retry cures it
+  }
   if (elapsed >= policy_.give_up_after) {
     throw Unavailable("cannot " + what_ + " since " + first_failure_wall_ + " (" + detail::seconds_text(elapsed) +
                       ", " + std::to_string(failures_) + " attempts; kafka.unavailable_timeout is " +

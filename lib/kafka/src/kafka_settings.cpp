@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "sfcrimed/connection_refusal.hpp"
 #include "sfcrimed/log.hpp"
 
 namespace sfcrimed::kafka {
@@ -21,11 +22,18 @@ class LogForwarder : public RdKafka::EventCb {
   void event_cb(RdKafka::Event& event) override {
     switch (event.type()) {
       case RdKafka::Event::EVENT_LOG:
+        // A broker connection that failed is logged (facility FAIL), often with no error
+        // event: a plaintext client at a TLS listener is one.
+        if (event.fac() == "FAIL") {
+          ConnectionRefusals::process().saw_log(event.str());
+        }
         log::write(static_cast<log::Level>(std::clamp(static_cast<int>(event.severity()), 3, 7)), "kafka",
                    event.fac() + ": " + event.str());
         break;
       case RdKafka::Event::EVENT_ERROR:
-        // Most errors are transient (a broker restarting) and librdkafka retries them.
+        // Most errors are transient (a broker restarting) and librdkafka retries them;
+        // a refused connection is not, and is kept for whoever gives up on it.
+        ConnectionRefusals::process().saw(event.err(), event.str());
         log::write(event.fatal() ? log::Level::error : log::Level::warning, "kafka",
                    RdKafka::err2str(event.err()) + (event.str().empty() ? "" : ": " + event.str()));
         break;
@@ -33,11 +41,12 @@ class LogForwarder : public RdKafka::EventCb {
         // Called from librdkafka's C code: nothing may unwind through it. A statistics
         // document lost to an exception only leaves the gauge at its last value.
         try {
-          const std::lock_guard lock(sink_mutex);
-          if (!broker_states_sink) {
-            break;  // nobody listens (sfcrimed stats, consume): not even parsed
+          const auto states = broker_states(event.str());
+          if (states && states->up > 0) {
+            ConnectionRefusals::process().connected();
           }
-          if (const auto states = broker_states(event.str())) {
+          const std::lock_guard lock(sink_mutex);
+          if (states && broker_states_sink) {
             broker_states_sink(*states);
           }
         } catch (const std::exception& e) {

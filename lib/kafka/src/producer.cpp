@@ -1,5 +1,7 @@
 #include "sfcrimed/producer.hpp"
 
+#include "sfcrimed/connection_refusal.hpp"
+
 #include <stdexcept>
 #include <utility>
 
@@ -85,7 +87,7 @@ void check_transaction(RdKafka::Error* error, const char* what) {
     return;
   }
   const std::unique_ptr<RdKafka::Error> owned(error);
-  const std::string message = std::string(what) + ": " + owned->str();
+  const std::string message = std::string(what) + ": " + owned->str() + missing_acl_hint(owned->code());
   if (owned->is_retriable() && !owned->txn_requires_abort() && !owned->is_fatal()) {
     throw TransientError(message);
   }

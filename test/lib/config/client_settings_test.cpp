@@ -10,10 +10,9 @@ namespace {
 Config secured() {
   Config config;
   config.kafka.bootstrap = "broker-a:9093,broker-b:9093";
+  config.client = {
+      {"security.protocol", "sasl_ssl"}, {"sasl.mechanism", "SCRAM-SHA-512"}, {"ssl.ca.location", "/etc/ssl/ca.pem"}};
   config.producer = sfcrimed::default_producer_settings();
-  config.producer.emplace_back("security.protocol", "sasl_ssl");
-  config.producer.emplace_back("sasl.mechanism", "SCRAM-SHA-512");
-  config.producer.emplace_back("ssl.ca.location", "/etc/ssl/ca.pem");
   config.consumer = sfcrimed::default_consumer_settings();
   return config;
 }
@@ -71,7 +70,15 @@ TEST_CASE("with KIP-848's group protocol the session is the broker's to keep", "
   CHECK_NOTHROW(sfcrimed::kafka::make_conf(settings));  // librdkafka refuses session.timeout.ms with it
 }
 
-TEST_CASE("the security set once in [producer] reaches sfcrimed stats and sfcrimed consume", "[client_settings]") {
+TEST_CASE("a role's own section comes after [client], so that it may override it for that role", "[client_settings]") {
+  Config config = secured();
+  config.producer.emplace_back("ssl.ca.location", "/etc/ssl/producers-ca.pem");
+  CHECK(setting_or(sfcrimed::ingest_producer_settings(config), "ssl.ca.location", "") == "/etc/ssl/producers-ca.pem");
+  CHECK(setting_or(sfcrimed::group_consumer_settings(config, "g.t.0"), "ssl.ca.location", "") == "/etc/ssl/ca.pem");
+  CHECK(setting_or(sfcrimed::client_settings(config, "reader"), "ssl.ca.location", "") == "/etc/ssl/ca.pem");
+}
+
+TEST_CASE("the security set once in [client] reaches sfcrimed stats and sfcrimed consume", "[client_settings]") {
   const Config config = secured();
   const auto stats = sfcrimed::stats_command_settings(config);
   const auto consume = sfcrimed::consume_command_settings(config, "inspect", false);

@@ -1,13 +1,17 @@
 #include "sfcrimed/config.hpp"
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include "invocation.hpp"
 #include "temp_files.hpp"
+#include "test_certificate.hpp"
 
 using sfcrimed::Action;
 using sfcrimed::ConfigError;
@@ -192,4 +196,142 @@ TEST_CASE("an instance name is the host name by default, and one Kafka cannot ta
       error_of({"--ingest.file", calls, "--pipeline.instance", "host b"}),
       Catch::Contains("pipeline.instance") && Catch::Contains("which Kafka refuses in a member or transactional id"));
   CHECK_THAT(error_of({"--ingest.file", calls, "--pipeline.group", "g/1"}), Catch::Contains("has '/'"));
+}
+
+TEST_CASE("--config twice: the later file overrides the earlier, [client] reaches every client", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const std::string main = dir.write("main.ini",
+                                     "[kafka]\nbootstrap = a:9093\ntopic = calls\n[client]\n"
+                                     "security.protocol = SASL_SSL\nsasl.mechanism = PLAIN\n");
+  const std::string credentials = dir.write("credentials.ini",
+                                            "[client]\nsasl.mechanism = SCRAM-SHA-512\n"
+                                            "sasl.username = sfcrimed\nsasl.password = hunter2\n"
+                                            "[kafka]\nbootstrap = b:9093\n");
+  ::chmod(credentials.c_str(), 0600);
+  const auto config = parse({"--config", main, "--config", credentials, "--ingest.file", calls}).config;
+  CHECK(config.files == std::vector<std::string>{main, credentials});
+  CHECK(config.kafka.bootstrap == "b:9093");  // the later file
+  CHECK(config.kafka.topic == "calls");       // the earlier one, where the later is silent
+  CHECK(sfcrimed::kafka::setting_or(config.client, "security.protocol", "") == "SASL_SSL");
+  CHECK(sfcrimed::kafka::setting_or(config.client, "sasl.mechanism", "") == "SCRAM-SHA-512");
+  const std::string ini = sfcrimed::to_ini(config);
+  CHECK_THAT(ini, Catch::Contains("(from " + main + ", " + credentials + ")"));
+  CHECK_THAT(ini, Catch::Contains("[client]\nsasl.mechanism = SCRAM-SHA-512\nsasl.password = ********\n"));
+  CHECK_THAT(ini, !Catch::Contains("hunter2"));
+  // An error names the file the setting came from.
+  const std::string typo = dir.write("typo.ini", "[client]\nsasl.mechanismm = PLAIN\n");
+  CHECK_THAT(error_of({"--config", main, "--config", typo, "--ingest.file", calls}),
+             Catch::StartsWith(typo + ":2 ([client] sasl.mechanismm): "));
+}
+
+TEST_CASE("under systemd the credentials file is read after the --config files", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const std::string main = dir.write("main.ini", "[client]\nsasl.username = from-main\n");
+  const std::string credentials = dir.write("credentials.ini", "[client]\nsasl.username = from-credentials\n");
+  const std::string directory = std::filesystem::path(credentials).parent_path().string();
+  ::setenv("CREDENTIALS_DIRECTORY", directory.c_str(), 1);  // NOLINT(concurrency-mt-unsafe): one thread here
+  const auto config = parse({"--config", main, "--ingest.file", calls}).config;
+  ::unsetenv("CREDENTIALS_DIRECTORY");  // NOLINT(concurrency-mt-unsafe)
+  CHECK(config.files == std::vector<std::string>{main, credentials});
+  CHECK(sfcrimed::kafka::setting_or(config.client, "sasl.username", "") == "from-credentials");
+}
+
+TEST_CASE("a secret in a file every user can read is refused", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const std::string open = dir.write("open.ini", "[client]\nsasl.username = u\nsasl.password = hunter2\n");
+  ::chmod(open.c_str(), 0644);
+  const std::string error = error_of({"--config", open, "--ingest.file", calls});
+  CHECK_THAT(error, Catch::StartsWith(open +
+                                      ":3 ([client] sasl.password): a secret in a file every user can read "
+                                      "(mode 0644); make it readable by sfcrimed alone (chmod 600 " +
+                                      open + ")"));
+  CHECK_THAT(error, !Catch::Contains("hunter2"));
+  ::chmod(open.c_str(), 0640);  // a group of its own may read it (root:sfcrimed 0640)
+  CHECK(error_of({"--config", open, "--ingest.file", calls}).empty());
+  const std::string key = dir.write("key.pem", "a key");
+  const std::string no_secret = dir.write("paths.ini", "[client]\nssl.key.location = " + key + "\n");
+  ::chmod(no_secret.c_str(), 0644);  // a key's path is no secret
+  CHECK(error_of({"--config", no_secret, "--ingest.file", calls}).empty());
+}
+
+TEST_CASE("a key or certificate file that cannot be read is a configuration error", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  CHECK(error_of({"--ingest.file", calls, "--client.ssl.key.location=" + dir.file("no-key.pem")}) ==
+        "the command line (--client.ssl.key.location): cannot read '" + dir.file("no-key.pem") +
+            "' (No such file or directory); check the path, and that sfcrimed's user may read it");
+  const std::string ca = dir.write("ca.crt", "not checked here: librdkafka reads it");
+  CHECK(error_of({"--ingest.file", calls, "--client.ssl.ca.location=" + ca}).empty());
+  CHECK(error_of({"--ingest.file", calls, "--client.ssl.ca.location=probe"}).empty());
+}
+
+TEST_CASE("which properties are secrets", "[config]") {
+  for (const auto* secret :
+       {"sasl.password", "ssl.key.password", "ssl.keystore.password", "ssl.key.pem", "sasl.oauthbearer.client.secret",
+        "sasl.oauthbearer.config", "sasl.oauthbearer.assertion.private.key.passphrase"}) {
+    INFO(secret);
+    CHECK(sfcrimed::is_secret_property(secret));
+  }
+  for (const auto* plain : {"sasl.username", "ssl.key.location", "ssl.ca.location", "ssl.certificate.pem",
+                            "security.protocol", "sasl.oauthbearer.client.id"}) {
+    INFO(plain);
+    CHECK_FALSE(sfcrimed::is_secret_property(plain));
+  }
+}
+
+TEST_CASE("the commands read the daemon's files for its connection, no calls file needed", "[config]") {
+  TempDir dir;
+  const std::string ini = dir.write("sfcrimed.ini", "[kafka]\nbootstrap = c:9093\n[client]\nsecurity.protocol = SSL\n");
+  const sfcrimed::Config config = sfcrimed::read_config_files({ini});
+  CHECK(config.kafka.bootstrap == "c:9093");
+  CHECK(sfcrimed::kafka::setting_or(config.client, "security.protocol", "") == "SSL");
+  CHECK_THROWS_AS(sfcrimed::read_config_files({dir.file("none.ini")}), ConfigError);
+}
+
+TEST_CASE("metrics: TLS files both or neither, PEM; a users file of bcrypt hashes, its line named", "[config]") {
+  TempDir dir;
+  const std::string calls = dir.write("calls.json", "[]");
+  const auto tls = sfcrimed::test::make_test_certificate(dir);
+  const std::string hash = "$2b$10$" + std::string(53, 'a');
+  const std::string users = dir.write("users", "# who may scrape\nprometheus:" + hash + "\n");
+  const auto config = parse({"--ingest.file", calls, "--metrics.tls_certificate", tls.certificate, "--metrics.tls_key",
+                             tls.key, "--metrics.users", users, "--metrics.open_healthz", "true"})
+                          .config;
+  CHECK(config.metrics.tls_certificate == tls.certificate);
+  CHECK(config.metrics.tls_key == tls.key);
+  CHECK(config.metrics.users == users);
+  CHECK(config.metrics.open_healthz);
+  CHECK_THAT(sfcrimed::to_ini(config), Catch::Contains("\nusers = " + users + "\nopen_healthz = true\n"));
+  const auto defaults = parse({"--ingest.file", calls}).config;
+  CHECK(defaults.metrics.tls_certificate.empty());
+  CHECK(defaults.metrics.users.empty());
+  CHECK_FALSE(defaults.metrics.open_healthz);
+
+  CHECK(error_of({"--ingest.file", calls, "--metrics.tls_certificate", tls.certificate}) ==
+        "the command line (--metrics.tls_certificate): is set, and metrics.tls_key is not: give both (HTTPS) or "
+        "neither (plain HTTP)");
+  CHECK_THAT(error_of({"--ingest.file", calls, "--metrics.tls_key", tls.key}),
+             Catch::StartsWith("the command line (--metrics.tls_key): is set, and metrics.tls_certificate is not"));
+  CHECK(error_of({"--ingest.file", calls, "--metrics.tls_certificate", dir.file("none.crt"), "--metrics.tls_key",
+                  tls.key}) == "the command line (--metrics.tls_certificate): cannot read '" + dir.file("none.crt") +
+                                   "' (No such file or directory)");
+  CHECK_THAT(
+      error_of({"--ingest.file", calls, "--metrics.tls_certificate", tls.key, "--metrics.tls_key", tls.key}),
+      Catch::StartsWith("the command line (--metrics.tls_certificate): '" + tls.key + "' holds no PEM certificate"));
+  CHECK_THAT(
+      error_of(
+          {"--ingest.file", calls, "--metrics.tls_certificate", tls.certificate, "--metrics.tls_key", tls.certificate}),
+      Catch::StartsWith("the command line (--metrics.tls_key): '" + tls.certificate + "' holds no PEM private key"));
+
+  const std::string md5 =
+      dir.write("md5-users", "prometheus:" + hash + "\nalice:$apr1$oJlOcRVH$R4p7xjVv5dg0tr4WyJJzg.\n");
+  const std::string ini = dir.write("metrics.ini", "[metrics]\nusers = " + md5 + "\n");
+  CHECK_THAT(
+      error_of({"--config", ini, "--ingest.file", calls}),
+      Catch::StartsWith(ini + ":2 ([metrics] users): " + md5 + ":2: the hash of user 'alice' is not a bcrypt hash"));
+  CHECK_THAT(error_of({"--ingest.file", calls, "--metrics.users", dir.file("none")}),
+             Catch::StartsWith("the command line (--metrics.users): cannot read '" + dir.file("none") + "'"));
 }

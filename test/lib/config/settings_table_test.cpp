@@ -63,7 +63,7 @@ std::map<std::string, std::string> declared_defaults() {
   for (const Setting& setting : sfcrimed::settings::table()) {
     defaults.emplace(setting.name, sfcrimed::settings::text(setting, config));
   }
-  for (const auto* section : {&sfcrimed::settings::producer_section(), &sfcrimed::settings::consumer_section()}) {
+  for (const auto* section : sfcrimed::settings::kafka_sections()) {
     for (const auto& [property, value] : section->documented) {
       defaults.emplace(std::string(section->name) + "." + property, value);
     }
@@ -166,5 +166,6 @@ TEST_CASE("the output of --print-config, read back as the ini file, is the same 
                                       "\norder = file\nrate = 2.5\nspeedup = 0\nloop = false\nresume = false\n"
                                       "on_error = fail\n\n[producer]\n"));
   CHECK_THAT(printed, Catch::Contains("\nwindow = 15m\nallowed_lateness = 1h\ncommit_interval = 250ms\n"));
-  CHECK_THAT(printed, Catch::Contains("\n[metrics]\nlisten = [::1]:9000\n\n[log]\nlevel = debug\nfile = \n"));
+  CHECK_THAT(printed, Catch::Contains("\n[metrics]\nlisten = [::1]:9000\ntls_certificate = \ntls_key = \nusers = \n"
+                                      "open_healthz = false\n\n[log]\nlevel = debug\nfile = \n"));
 }

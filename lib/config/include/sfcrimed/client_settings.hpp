@@ -10,12 +10,12 @@
 
 namespace sfcrimed {
 
-// bootstrap.servers, client.id, and the connection settings every client shares: for
-// now the security.*, sasl.* and ssl.* properties of [producer], so that a client that
-// is no producer gets in where the producer does.
+// bootstrap.servers, client.id, and [client]: what every client shares (the connection's
+// security: security.protocol, sasl.*, ssl.*), so that every client gets in where the
+// others do. Each role's builder below starts from these and adds its own section.
 kafka::Settings client_settings(const Config& config, std::string_view client_id);
 
-// The ingest's idempotent producer: [producer] as configured.
+// The ingest's idempotent producer: [client], then [producer] as configured.
 kafka::Settings ingest_producer_settings(const Config& config);
 
 // A pipeline thread's transactional producer, `id` its transactional.id.

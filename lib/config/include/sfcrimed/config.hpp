@@ -1,6 +1,8 @@
 #pragma once
-// sfcrimed's one configuration model: built-in defaults, then the ini file named by
-// --config, then the command line, each overriding the one before. Every setting has
+// sfcrimed's one configuration model: built-in defaults, then the ini files named by
+// --config (it may be given more than once: a later file overrides an earlier one, so
+// that credentials live in a file of their own), then the command line, each overriding
+// the one before. Every setting has
 // the same name in both places: `[ingest] rate = 500` in the file is `--ingest.rate 500`
 // on the command line. etc/sfcrimed.ini documents them all; settings_table.hpp declares
 // them, each once.
@@ -10,6 +12,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "sfcrimed/call_file.hpp"
 #include "sfcrimed/duration.hpp"
@@ -68,11 +72,16 @@ struct PipelineConfig {
 
 struct MetricsConfig {
   std::string listen = "127.0.0.1:9464";  // empty: no HTTP endpoint
+  std::string tls_certificate;            // PEM certificate chain; with tls_key: HTTPS; empty: plain HTTP
+  std::string tls_key;                    // PEM private key of tls_certificate
+  std::string users;                      // name:bcrypt-hash lines (htpasswd -B); empty: no authentication
+  bool open_healthz = false;              // /healthz without authentication (for probes that have none)
 };
 
 struct Config {
-  std::string file;  // the ini file read ("" when none)
+  std::vector<std::string> files;  // the ini files read, in the order given (none: defaults)
   KafkaConfig kafka;
+  kafka::Settings client;  // librdkafka properties every Kafka client gets (security)
   IngestConfig ingest;
   kafka::Settings producer;  // librdkafka producer properties, defaults first
   PipelineConfig pipeline;
@@ -91,8 +100,22 @@ struct Invocation {
   std::string help;  // the text of --help
 };
 
-// Reads the daemon's command line and the ini file it names; throws ConfigError.
+// Reads the daemon's command line and the ini files it names; throws ConfigError. A file
+// that sets a secret (a password, a private key) must not be readable by others: it is
+// refused, naming the file and the setting (so that a password never sits in a
+// world-readable file unnoticed).
 Invocation parse_invocation(int argc, const char* const* argv);
+
+// The configuration of the ini files `files` alone (defaults < files), for the commands
+// that connect as the daemon does (`sfcrimed stats`, `sfcrimed consume`); throws ConfigError.
+Config read_config_files(const std::vector<std::string>& files);
+
+// The files of `config`, as the log and --check-config name them: "a.ini, b.ini" ("" for none).
+std::string files_text(const Config& config);
+
+// Whether a librdkafka property holds a secret (a password, a private key, an OAuth
+// client secret): masked wherever a configuration is shown.
+bool is_secret_property(std::string_view property);
 
 // The librdkafka producer properties sfcrimed sets before the [producer] section.
 kafka::Settings default_producer_settings();

@@ -58,18 +58,23 @@ struct Setting {
 // sfcrimed's own settings, in the order of --help, --print-config and etc/sfcrimed.ini.
 std::span<const Setting> table();
 
-// A section of librdkafka properties: [producer] for the ingest, [consumer] for the
-// pipeline. Any property passes through; a few are sfcrimed's to set.
+// A section of librdkafka properties: [client] for every Kafka client sfcrimed makes (the
+// connection's security), [producer] for the ingest's and the pipeline's producers,
+// [consumer] for the pipeline's consumers. Any property passes through; a few are
+// sfcrimed's to set.
 struct KafkaSection {
   std::string_view name;
-  kafka::Settings Config::*properties;  // where they go: Config::producer or Config::consumer
+  kafka::Settings Config::*properties;  // where they go: Config::client, ::producer or ::consumer
   kafka::Settings fixed;                // what "losing nothing" and "counting once" rest on
   std::string_view fixed_why;           // said when a configuration tries to change one
   kafka::Settings documented;           // in etc/sfcrimed.ini, with sfcrimed's defaults (chosen by
                                         // measurement: see the README's benchmarks)
 };
+const KafkaSection& client_section();
 const KafkaSection& producer_section();
 const KafkaSection& consumer_section();
+// All three, in the ini file's order.
+std::span<const KafkaSection* const> kafka_sections();
 // The librdkafka section called `name` ("producer"), or nullptr.
 const KafkaSection* kafka_section(std::string_view name);
 

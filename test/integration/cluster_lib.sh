@@ -78,6 +78,8 @@ replay() {
     --ingest.file "$CALLS" --ingest.rate "$rate" --metrics.listen "127.0.0.1:$port" --drain "$@" >"$log" 2>&1 &
   pid=$!
   stop_on_exit "$pid"
+  # shellcheck disable=SC2034 # read by fail() in lib.sh
+  FAIL_LOG=$log
 }
 
 # new_topic NAME: a calls topic of 6 partitions (3 replicas, 2 in sync to write).

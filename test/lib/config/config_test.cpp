@@ -198,7 +198,7 @@ TEST_CASE("an instance name is the host name by default, and one Kafka cannot ta
   CHECK_THAT(error_of({"--ingest.file", calls, "--pipeline.group", "g/1"}), Catch::Contains("has '/'"));
 }
 
-TEST_CASE("two config files: the later overrides the earlier, [client] reaches every client", "[config]") {
+TEST_CASE("two config files: the later overrides the earlier, the client section reaches every client", "[config]") {
   TempDir dir;
   const std::string calls = dir.write("calls.json", "[]");
   const std::string main = dir.write("main.ini",

@@ -114,8 +114,8 @@ http::Response Service::readyz() const {
 
 http::Response Service::api_stats() const {
   PipelineProgress::Mark scratch;
-  const std::uint64_t malformed = pipeline_ ? pipeline_->progress(scratch).malformed : 0;
-  return http::Response{200, "application/json", live_.stats_json(malformed) + "\n"};
+  const auto progress = pipeline_ ? pipeline_->progress(scratch) : PipelineProgress{};
+  return http::Response{200, "application/json", live_.stats_json(progress.malformed, progress.late) + "\n"};
 }
 
 }  // namespace sfcrimed::daemon

@@ -9,6 +9,7 @@
 #include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/topic_reader.hpp"
+#include "sfcrimed/window_state.hpp"
 
 namespace sfcrimed::daemon {
 namespace {
@@ -21,10 +22,13 @@ StatsTotals published_stats(const Config& config) {
   StatsTotals totals;
   try {
     kafka::read_stats_topic(settings, stats_topic(config), totals, kTimeout);
-    totals.set_malformed(kafka::read_to_end(
-        settings, dlq_topic(config), [](const RdKafka::Message&) {}, kTimeout));
+    const auto letters = kafka::count_dead_letters(settings, dlq_topic(config), kTimeout);
+    totals.set_malformed(letters.malformed);
+    totals.set_late(letters.late);
   } catch (const kafka::NoSuchTopic&) {
     // A first run: nothing published yet.
+  } catch (const OldStatsFormat&) {
+    throw;  // not for the live page to paper over: the pipeline would mix two formats
   } catch (const std::exception& e) {
     log::warning("live", std::string("the live page starts from zero: cannot read what earlier runs published (") +
                              e.what() + ")");
@@ -65,6 +69,12 @@ void Service::pipeline_thread_body() {
   } catch (const InstanceClash& e) {
     log::error("pipeline", std::string("stopped: ") + e.what());
     status = kExitConfig;  // systemd's RestartPreventExitStatus: a restart would fence the other
+  } catch (const OldStatsFormat& e) {
+    log::error("pipeline", std::string("stopped: ") + e.what());
+    status = kExitConfig;  // topics of an older version: a restart would meet them again
+  } catch (const SnapshotError& e) {
+    log::error("pipeline", std::string("stopped: ") + e.what());
+    status = kExitConfig;
   } catch (const std::exception& e) {
     log::error("pipeline", std::string("stopped: ") + e.what() + " (Kafka at " + config_.kafka.bootstrap + ")");
     status = kExitUnavailable;

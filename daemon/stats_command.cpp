@@ -164,6 +164,9 @@ std::optional<int> StatsCommand::read_stats() {
     std::cerr << "sfcrimed stats: " << e.what()
               << "; has the pipeline run? It writes the stats topic (--stats-topic names another)\n";
     return kExitUnavailable;
+  } catch (const OldStatsFormat& e) {
+    std::cerr << "sfcrimed stats: " << e.what() << "\n";
+    return kExitDataError;
   } catch (const std::exception& e) {
     std::cerr << "sfcrimed stats: " << e.what() << "\n";
     return kExitUnavailable;
@@ -178,10 +181,10 @@ std::optional<int> StatsCommand::read_stats() {
 
 std::optional<int> StatsCommand::count_malformed() {
   try {
-    totals_.set_malformed(kafka::retry(policy_, "read the dead-letter topic '" + dlq_topic_ + "'", [&] {
-      return kafka::read_to_end(
-          settings_, dlq_topic_, [](const RdKafka::Message&) {}, time_left());
-    }));
+    const auto letters = kafka::retry(policy_, "read the dead-letter topic '" + dlq_topic_ + "'",
+                                      [&] { return kafka::count_dead_letters(settings_, dlq_topic_, time_left()); });
+    totals_.set_malformed(letters.malformed);
+    totals_.set_late(letters.late);
   } catch (const kafka::NoSuchTopic&) {
     // No dead-letter topic holds no malformed calls; said on stderr in case the name is wrong.
     std::cerr << "sfcrimed stats: no dead-letter topic " << dlq_topic_ << " on " << config_.kafka.bootstrap

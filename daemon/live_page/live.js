@@ -115,6 +115,7 @@ function render(state) {
   text('status', state.status);
   text('calls', whole.format(state.calls));
   text('malformed', whole.format(state.malformed));
+  text('late', whole.format(state.late));
   const p = state.pipeline;
   if (p) {
     text('input-rate', one.format(p.input_rate));
@@ -123,7 +124,6 @@ function render(state) {
     partitionTable(p.partitions);
     const ms = (v) => (v === null ? '–' : one.format(v));
     text('latency', `${ms(p.latency_ms.p50)} / ${ms(p.latency_ms.p99)}`);
-    text('late', whole.format(p.late));
     text('duplicates', whole.format(p.duplicates));
   } else if (state.ingest) {
     text('input-rate', one.format(state.ingest.rate));

@@ -50,6 +50,6 @@ pass "$malformed dead letters, each with its reason and source"
 # The stats topic as Kafka users read it.
 first=$("$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$topic.t1.stats" \
   --from-beginning --max-messages 1 --timeout-ms 60000 --formatter-property print.key=true 2>/dev/null)
-[[ $first =~ ^\[\"(crime_type|disposition)\",\"2018-[0-9-]+T[0-9:]+\",\".*\",[0-3]\]$'\t'\{\"metric\": ]] ||
+[[ $first =~ ^\[\"2018-[0-9-]+T[0-9:]+\",[0-3]\]$'\t'\{\"window_start\":.*\"crime_types\":\{.*\"dispositions\":\{ ]] ||
   fail "the console consumer read from the stats topic:"$'\n'"$first"
 pass "the console consumer reads the stats topic: $first"

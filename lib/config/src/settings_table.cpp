@@ -283,6 +283,10 @@ constexpr auto kTable = std::to_array<Setting>({
     {"pipeline.emit_interval",
      "also emit open windows' changed counts this often (0: only closed windows' final counts)",
      field<&Config::pipeline, &PipelineConfig::emit_interval>()},
+    {"pipeline.idle_timeout",
+     "a partition that has read everything and had no call for this long closes its open windows, so that they "
+     "become final; a call for one of them afterwards is late (0: windows close by event time only)",
+     field<&Config::pipeline, &PipelineConfig::idle_timeout>()},
     {"pipeline.progress_interval", "how often the progress line is logged (0: never)",
      field<&Config::pipeline, &PipelineConfig::progress_interval>()},
     {"pipeline.radio_codes",

@@ -196,11 +196,42 @@ void read_stats_topic(const Settings& settings, const std::string& topic, StatsT
       [&](const RdKafka::Message& message) {
         const std::string_view key(static_cast<const char*>(message.key_pointer()), message.key_len());
         const std::string_view value(static_cast<const char*>(message.payload()), message.len());
-        if (!totals.add(key, value, why) && refused) {
+        if (totals.add(key, value, why)) {
+          return;
+        }
+        if (why == kOldStatsFormat) {
+          throw OldStatsFormat(
+              "the stats topic '" + topic + "' holds messages of an older sfcrimed (partition " +
+              std::to_string(message.partition()) + " offset " + std::to_string(message.offset()) +
+              ": one count per message, with \"metric\"); this one writes one message per window and partition "
+              "and does not read them: give it new topics (another kafka.topic, or kafka.stats_topic and "
+              "kafka.state_topic), or delete the old stats and state topics and count again");
+        }
+        if (refused) {
           refused(message, why);
         }
       },
       timeout);
+}
+
+DeadLetterCounts count_dead_letters(const Settings& settings, const std::string& topic,
+                                    std::chrono::milliseconds timeout) {
+  DeadLetterCounts counts;
+  read_to_end(
+      settings, topic,
+      [&](const RdKafka::Message& message) {
+        // headers() parses them on first use, hence not const.
+        RdKafka::Headers* headers = const_cast<RdKafka::Message&>(message).headers();  // NOLINT
+        bool late = false;
+        if (headers != nullptr) {
+          const auto reason = headers->get_last(std::string(kReasonHeader));
+          late = reason.err() == RdKafka::ERR_NO_ERROR && reason.value() != nullptr &&
+                 std::string_view(static_cast<const char*>(reason.value()), reason.value_size()) == kLateReason;
+        }
+        ++(late ? counts.late : counts.malformed);
+      },
+      timeout);
+  return counts;
 }
 
 std::uint64_t read_last_messages(const Settings& settings, const std::string& topic, std::int64_t count,

@@ -48,7 +48,7 @@ KafkaOutput::KafkaOutput(std::function<kafka::Settings()> settings, KafkaSource&
 
 void KafkaOutput::dead_letter(const Record& record, std::string_view reason) {
   producer_->produce(dlq_, RdKafka::Topic::PARTITION_UA, record.key, record.value,
-                     {{"sfcrimed.reason", std::string(reason)},
+                     {{std::string(kReasonHeader), std::string(reason)},
                       {"sfcrimed.source.topic", calls_topic_},
                       {"sfcrimed.source.partition", std::to_string(record.partition)},
                       {"sfcrimed.source.offset", std::to_string(record.offset)}});

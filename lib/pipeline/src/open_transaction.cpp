@@ -12,7 +12,6 @@ void OpenTransaction::emitted(std::int32_t partition, const std::vector<StatsEnt
   if (keep_entries) {
     entries.insert(entries.end(), out.begin(), out.end());
   }
-  stats_messages += out.size();
 }
 
 void OpenTransaction::forget_partition(std::int32_t partition) {
@@ -27,7 +26,7 @@ void OpenTransaction::clear() {
   final_entries.clear();
   entries.clear();
   windows.clear();
-  stats_messages = 0;
+  stats_messages = stats_bytes = state_bytes = 0;
 }
 
 }  // namespace sfcrimed::detail

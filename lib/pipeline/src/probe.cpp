@@ -24,6 +24,8 @@ void PipelineProbe::committed(const OpenTransaction& transaction, std::size_t cl
   }
   metrics_.windows_closed.Increment(static_cast<double>(closed_windows));
   metrics_.stats_messages.Increment(static_cast<double>(transaction.stats_messages));
+  metrics_.stats_bytes.Increment(static_cast<double>(transaction.stats_bytes));
+  metrics_.state_bytes.Increment(static_cast<double>(transaction.state_bytes));
   metrics_.transaction_records.Observe(static_cast<double>(transaction.records));
   metrics_.transactions_committed.Increment();
   metrics_.last_commit.Add({{"thread", thread_}})

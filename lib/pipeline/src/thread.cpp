@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "sfcrimed/duration.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/pipeline/thread.hpp"
 #include "sfcrimed/producer.hpp"
@@ -78,10 +79,35 @@ void PipelineThread::commit_if_due() {
   if (clock_ - last_commit_ < config.commit_interval) {
     return;
   }
+  close_idle_partitions();
   const bool emit_open = config.emit_interval.count() > 0 && now_() - last_emit_ >= config.emit_interval;
   commit(emit_open ? OpenWindows::changed_only : OpenWindows::none);
   check_drain();
   last_commit_ = clock_ = now_();
+}
+
+// A partition with nothing more to read that has had no call for pipeline.idle_timeout
+// closes its open windows: their shares go out final. Reading to the end first keeps a
+// consumer that is behind (or a broker that is away) from closing windows whose calls
+// are still in the topic.
+void PipelineThread::close_idle_partitions() {
+  const auto timeout = shared_.config.pipeline.idle_timeout;
+  if (timeout.count() == 0) {
+    return;
+  }
+  for (auto& [partition, state] : owned_) {
+    const auto found = activity_.find(partition);
+    if (state.open_windows() == 0 || found == activity_.end() || !found->second.at_end ||
+        clock_ - found->second.last_record < timeout) {
+      continue;
+    }
+    state.close_open_windows();
+    transaction_.closed_since.emplace(partition, clock_);
+    transaction_.changed.insert(partition);
+    emit(partition, state, OpenWindows::none);
+    log::debug("pipeline", "partition " + std::to_string(partition) + ": no call for " + format_duration(timeout) +
+                               ", its open windows are closed");
+  }
 }
 
 // Drained: every window's counts out. Stopped: committed state is enough to resume.
@@ -104,6 +130,8 @@ void PipelineThread::end_of_partition(std::int32_t partition, std::int64_t end) 
   if (found == owned_.end()) {
     return;
   }
+  // The idle clock starts here: at the first end seen after the partition came to this thread.
+  activity_.try_emplace(partition, Activity{clock_, false}).first->second.at_end = true;
   if (end > found->second.next_offset()) {
     found->second.set_next_offset(end);
     transaction_.changed.insert(partition);
@@ -122,8 +150,11 @@ void PipelineThread::handle(const Record& record) {
   const WallSeconds closed_before = state.closed_through();
   const Outcome outcome = handler_.handle(record.value, state);
   counts_.count(outcome);
+  activity_.insert_or_assign(record.partition, Activity{clock_, false});
   if (outcome == Outcome::malformed) {
     io_.output.dead_letter(record, handler_.reason());
+  } else if (outcome == Outcome::late) {
+    io_.output.dead_letter(record, kLateReason);  // counted as late, and kept
   } else if (state.closed_through() != closed_before) {
     // Out now, inside the open transaction, rather than all at the commit.
     transaction_.closed_since.emplace(record.partition, now_());

@@ -22,7 +22,9 @@ bool PipelineThread::commit(OpenWindows open) {
       offsets.emplace(partition, state.next_offset());
       if (transaction_.changed.contains(partition) || open == OpenWindows::all) {
         emit(partition, state, open);
-        io_.output.snapshot(partition, state.snapshot());
+        const std::string snapshot = state.snapshot();
+        io_.output.snapshot(partition, snapshot);
+        transaction_.state_bytes += snapshot.size();
       }
     }
     io_.output.commit(offsets);
@@ -95,9 +97,13 @@ void PipelineThread::rewind(const std::string& why) {
 // the log and the report waits for the commit.
 void PipelineThread::emit(std::int32_t partition, PartitionWindows& state, OpenWindows open) {
   const auto entries = state.take_emissions(open, shared_.codes);
-  for (const auto& entry : entries) {
-    io_.output.stats(stats_key(entry), stats_value(entry));
-  }
+  for_each_share(entries, [&](std::span<const StatsEntry> share) {
+    const std::string key = share_key(share.front().window_start, partition);
+    const std::string value = share_value(share);
+    io_.output.stats(key, value);
+    ++transaction_.stats_messages;
+    transaction_.stats_bytes += key.size() + value.size();
+  });
   transaction_.emitted(partition, entries, static_cast<bool>(shared_.stats_listener));
 }
 

@@ -130,15 +130,14 @@ void LiveView::start_from(StatsTotals totals) {
 
 void LiveView::add(const std::vector<StatsEntry>& entries) {
   const std::lock_guard lock(mutex_);
-  for (const auto& entry : entries) {
-    totals_.add(entry);
-  }
+  for_each_share(entries, [&](std::span<const StatsEntry> share) { totals_.add_share(share); });
 }
 
-std::string LiveView::stats_json(std::uint64_t malformed_since_start) const {
+std::string LiveView::stats_json(std::uint64_t malformed_since_start, std::uint64_t late_since_start) const {
   const std::lock_guard lock(mutex_);
   StatsTotals totals = totals_;
   totals.set_malformed(totals_.malformed() + malformed_since_start);
+  totals.set_late(totals_.late() + late_since_start);
   return totals.to_json(false);
 }
 
@@ -154,8 +153,10 @@ std::string LiveView::live_json(const LiveFigures& figures) const {
 
   const std::lock_guard lock(mutex_);
   const std::uint64_t malformed = totals_.malformed() + (figures.pipeline ? figures.pipeline->malformed : 0);
+  const std::uint64_t late = totals_.late() + (figures.pipeline ? figures.pipeline->late : 0);
   out += R"(,"calls":)" + std::to_string(totals_.calls()) + R"(,"malformed":)" + std::to_string(malformed) +
-         R"(,"crime_type_count":)" + std::to_string(totals_.crime_types().size()) + R"(,"crime_types":)";
+         R"(,"late":)" + std::to_string(late) + R"(,"crime_type_count":)" +
+         std::to_string(totals_.crime_types().size()) + R"(,"crime_types":)";
   append_largest(out, totals_.crime_types(), top_);
   out += R"(,"dispositions":)";
   append_dispositions(out, totals_.dispositions());

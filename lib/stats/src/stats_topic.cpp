@@ -15,42 +15,19 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
-enum Field : std::size_t {
-  kMetric,
-  kWindowStart,
-  kWindowEnd,
-  kName,
-  kPartition,
-  kCount,
-  kFinal,
-  kDescription,
-  kFields
+// The fields of a share's value, in the order they are written.
+enum Field : std::size_t { kWindowStart, kWindowEnd, kPartition, kFinal, kCalls, kCrimeTypes, kDispositions, kFields };
+constexpr std::array<std::string_view, kFields> kFieldNames = {"window_start", "window_end",  "partition",   "final",
+                                                               "calls",        "crime_types", "dispositions"};
+
+// What a share's value says besides its counts.
+struct ShareHeader {
+  WallSeconds window_start = 0;
+  WallSeconds window_end = 0;
+  std::int32_t partition = 0;
+  bool final = false;
+  std::uint64_t calls = 0;
 };
-constexpr std::array<std::string_view, kFields> kFieldNames = {
-    "metric", "window_start", "window_end", "name", "partition", "count", "final", "description"};
-
-std::optional<StatsMetric> metric_from_name(std::string_view name) {
-  for (const auto metric : {StatsMetric::crime_type, StatsMetric::disposition}) {
-    if (name == metric_name(metric)) {
-      return metric;
-    }
-  }
-  return std::nullopt;
-}
-
-// A string field's value that must be a metric name, into `entry`.
-std::optional<std::string> read_metric(const std::string& name, od::value value, StatsEntry& entry) {
-  std::string_view text;
-  if (value.get_string().get(text) != simdjson::SUCCESS) {
-    return name + " is not a string";
-  }
-  const auto metric = metric_from_name(text);
-  if (!metric) {
-    return name + " \"" + std::string(text) + "\" is neither crime_type nor disposition";
-  }
-  entry.metric = *metric;
-  return std::nullopt;
-}
 
 // A string field's value that must be a date-time, into `time`.
 std::optional<std::string> read_wall_time(const std::string& name, od::value value, WallSeconds& time) {
@@ -82,52 +59,130 @@ std::optional<std::string> read_description(const std::string& name, od::value v
   return std::nullopt;
 }
 
-// Reads one field's value into `entry`; the reason when it is not what the format says.
-std::optional<std::string> read_field(Field field, od::value value, StatsEntry& entry) {
+// The counts of the object `value` (crime type: count), as entries of `metric`.
+std::optional<std::string> read_crime_types(const std::string& name, od::value value, std::vector<StatsEntry>& out) {
+  od::object counts;
+  if (value.get_object().get(counts) != simdjson::SUCCESS) {
+    return name + " is not an object";
+  }
+  std::string why;
+  for (auto field_result : counts) {
+    od::field field;
+    std::string_view key;
+    if (!detail::read_field(std::move(field_result), field, key, why)) {
+      return why;
+    }
+    StatsEntry entry;
+    entry.name = key;
+    if (entry.name.empty()) {
+      return name + " has an empty name";
+    }
+    if (field.value().get_uint64().get(entry.count) != simdjson::SUCCESS) {
+      return name + " \"" + entry.name + "\" is not an unsigned integer";
+    }
+    out.push_back(std::move(entry));
+  }
+  return std::nullopt;
+}
+
+// The dispositions of the object `value` (code: {"description": text|null, "count": n}).
+std::optional<std::string> read_dispositions(const std::string& name, od::value value, std::vector<StatsEntry>& out) {
+  od::object codes;
+  if (value.get_object().get(codes) != simdjson::SUCCESS) {
+    return name + " is not an object";
+  }
+  std::string why;
+  for (auto field_result : codes) {
+    od::field field;
+    std::string_view key;
+    if (!detail::read_field(std::move(field_result), field, key, why)) {
+      return why;
+    }
+    StatsEntry entry;
+    entry.metric = StatsMetric::disposition;
+    entry.name = key;
+    const std::string what = name + " \"" + entry.name + "\"";
+    od::object disposition;
+    if (entry.name.empty() || field.value().get_object().get(disposition) != simdjson::SUCCESS) {
+      return what + " is not an object with a non-empty code";
+    }
+    // A disposition without its description would read as "not in the table", which is a
+    // claim the writer did not make: both fields are required.
+    od::value description;
+    if (disposition["description"].get(description) != simdjson::SUCCESS) {
+      return what + ": description is missing (a string, or null for a code the table lacks)";
+    }
+    if (auto reason = read_description(what + ": description", description, entry.description)) {
+      return reason;
+    }
+    if (disposition["count"].get_uint64().get(entry.count) != simdjson::SUCCESS) {
+      return what + ": count is missing or not an unsigned integer";
+    }
+    out.push_back(std::move(entry));
+  }
+  return std::nullopt;
+}
+
+// Reads one field's value into `header` or `entries`; the reason when it is not what the
+// format says.
+std::optional<std::string> read_field(Field field, od::value value, ShareHeader& header,
+                                      std::vector<StatsEntry>& entries) {
   const std::string name(kFieldNames[field]);
   switch (field) {
-    case kMetric:
-      return read_metric(name, value, entry);
     case kWindowStart:
-      return read_wall_time(name, value, entry.window_start);
+      return read_wall_time(name, value, header.window_start);
     case kWindowEnd:
-      return read_wall_time(name, value, entry.window_end);
-    case kName: {
-      std::string_view text;
-      if (value.get_string().get(text) != simdjson::SUCCESS) {
-        return name + " is not a string";
-      }
-      if (text.empty()) {
-        return name + " is empty";
-      }
-      entry.name = text;
-      return std::nullopt;
-    }
+      return read_wall_time(name, value, header.window_end);
     case kPartition: {
       std::int64_t partition = 0;
       if (value.get_int64().get(partition) != simdjson::SUCCESS || partition < 0 ||
           partition > std::numeric_limits<std::int32_t>::max()) {
         return name + " is not a partition number (an integer from 0 to 2147483647)";
       }
-      entry.partition = static_cast<std::int32_t>(partition);
+      header.partition = static_cast<std::int32_t>(partition);
       return std::nullopt;
     }
-    case kCount:
-      if (value.get_uint64().get(entry.count) != simdjson::SUCCESS) {
-        return name + " is not an unsigned integer";
-      }
-      return std::nullopt;
     case kFinal:
-      if (value.get_bool().get(entry.final) != simdjson::SUCCESS) {
+      if (value.get_bool().get(header.final) != simdjson::SUCCESS) {
         return name + " is not true or false";
       }
       return std::nullopt;
-    case kDescription:
-      return read_description(name, value, entry.description);
+    case kCalls:
+      if (value.get_uint64().get(header.calls) != simdjson::SUCCESS) {
+        return name + " is not an unsigned integer";
+      }
+      return std::nullopt;
+    case kCrimeTypes:
+      return read_crime_types(name, value, entries);
+    case kDispositions:
+      return read_dispositions(name, value, entries);
     case kFields:
       break;
   }
-  return name + " is not a field of a stats entry";
+  return name + " is not a field of a share";
+}
+
+// What must hold of a share read whole: every field there, and its figures consistent.
+std::optional<std::string> check_share(const std::array<bool, kFields>& seen, const ShareHeader& header,
+                                       const std::vector<StatsEntry>& entries) {
+  for (std::size_t i = 0; i < kFields; ++i) {
+    if (!seen[i]) {
+      return std::string(kFieldNames[i]) + " is missing";
+    }
+  }
+  if (header.window_end <= header.window_start) {
+    return "window_end " + format_wall_time(header.window_end) + " is not after window_start " +
+           format_wall_time(header.window_start);
+  }
+  std::uint64_t calls = 0;
+  for (const auto& entry : entries) {
+    calls += entry.metric == StatsMetric::crime_type ? entry.count : 0;
+  }
+  if (calls != header.calls) {
+    return "calls " + std::to_string(header.calls) + " is not the sum of the crime types' counts, " +
+           std::to_string(calls);
+  }
+  return std::nullopt;
 }
 
 // `text` with control characters as dots: a key from the topic, shown in a warning.
@@ -205,36 +260,61 @@ std::string stats_key(const StatsEntry& entry) {
   return key;
 }
 
-std::string stats_value(const StatsEntry& entry) {
-  std::string value = R"({"metric":)";
-  append_json_string(value, metric_name(entry.metric));
-  value += R"(,"window_start":)";
-  append_json_string(value, format_wall_time(entry.window_start));
+std::string share_key(WallSeconds window_start, std::int32_t partition) {
+  std::string key = "[";
+  append_json_string(key, format_wall_time(window_start));
+  key += ',' + std::to_string(partition) + ']';
+  return key;
+}
+
+std::string share_value(std::span<const StatsEntry> entries) {
+  if (entries.empty()) {
+    throw std::logic_error("a stats share without counts");
+  }
+  const StatsEntry& first = entries.front();
+  std::uint64_t calls = 0;
+  for (const auto& entry : entries) {
+    calls += entry.metric == StatsMetric::crime_type ? entry.count : 0;
+  }
+  std::string value = R"({"window_start":)";
+  append_json_string(value, format_wall_time(first.window_start));
   value += R"(,"window_end":)";
-  append_json_string(value, format_wall_time(entry.window_end));
-  value += R"(,"name":)";
-  append_json_string(value, entry.name);
-  if (entry.metric == StatsMetric::disposition) {
-    value += R"(,"description":)";
-    if (entry.description) {
-      append_json_string(value, *entry.description);
-    } else {
-      value += "null";
+  append_json_string(value, format_wall_time(first.window_end));
+  value += R"(,"partition":)" + std::to_string(first.partition);
+  value += first.final ? R"(,"final":true)" : R"(,"final":false)";
+  value += R"(,"calls":)" + std::to_string(calls);
+  for (const auto metric : {StatsMetric::crime_type, StatsMetric::disposition}) {
+    value += metric == StatsMetric::crime_type ? R"(,"crime_types":{)" : R"(},"dispositions":{)";
+    bool first_count = true;
+    for (const auto& entry : entries) {
+      if (entry.metric != metric) {
+        continue;
+      }
+      value += first_count ? "" : ",";
+      first_count = false;
+      append_json_string(value, entry.name);
+      if (metric == StatsMetric::crime_type) {
+        value += ':' + std::to_string(entry.count);
+        continue;
+      }
+      value += R"(:{"description":)";
+      if (entry.description) {
+        append_json_string(value, *entry.description);
+      } else {
+        value += "null";
+      }
+      value += R"(,"count":)" + std::to_string(entry.count) + '}';
     }
   }
-  value += R"(,"partition":)" + std::to_string(entry.partition);
-  value += R"(,"count":)" + std::to_string(entry.count);
-  value += R"(,"final":)";
-  value += entry.final ? "true" : "false";
-  value += '}';
+  value += "}}";
   return value;
 }
 
-std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string& why) {
+std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value, std::string& why) {
   // One parser and buffer per thread: a topic is read message by message.
   thread_local od::parser parser;
   thread_local std::string padded;
-  const auto fail = [&](std::string reason) -> std::optional<StatsEntry> {
+  const auto fail = [&](std::string reason) -> std::optional<std::vector<StatsEntry>> {
     why = std::move(reason);
     return std::nullopt;
   };
@@ -243,13 +323,17 @@ std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string&
   if (!detail::open_json_object(parser, padded, value, document, object, why)) {
     return std::nullopt;
   }
-  StatsEntry entry;
+  ShareHeader header;
+  std::vector<StatsEntry> entries;
   std::array<bool, kFields> seen{};
   for (auto field_result : object) {
     od::field field;
     std::string_view key;
     if (!detail::read_field(std::move(field_result), field, key, why)) {
       return std::nullopt;
+    }
+    if (key == "metric") {
+      return fail(std::string(kOldStatsFormat));
     }
     const auto* known = std::find(kFieldNames.begin(), kFieldNames.end(), key);
     if (known == kFieldNames.end()) {
@@ -260,7 +344,7 @@ std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string&
       return fail("duplicate key " + std::string(key));
     }
     seen[slot] = true;
-    if (auto reason = read_field(slot, field.value(), entry)) {
+    if (auto reason = read_field(slot, field.value(), header, entries)) {
       return fail(std::move(*reason));
     }
   }
@@ -270,47 +354,65 @@ std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string&
       whole.find_last_not_of(" \t\r\n") != value.find_last_not_of(" \t\r\n")) {
     return fail("not valid JSON: more text after the object");
   }
-  for (std::size_t i = kMetric; i < kDescription; ++i) {
-    if (!seen[i]) {
-      return fail(std::string(kFieldNames[i]) + " is missing");
-    }
+  if (auto reason = check_share(seen, header, entries)) {
+    return fail(std::move(*reason));
   }
-  // A disposition without its description would read as "not in the table", which is a
-  // claim the writer did not make.
-  if (entry.metric == StatsMetric::disposition && !seen[kDescription]) {
-    return fail("description is missing (a disposition's is a string, or null for a code the table lacks)");
+  for (auto& entry : entries) {
+    entry.window_start = header.window_start;
+    entry.window_end = header.window_end;
+    entry.partition = header.partition;
+    entry.final = header.final;
   }
-  if (entry.metric == StatsMetric::crime_type) {
-    entry.description.reset();
-  }
-  if (entry.window_end <= entry.window_start) {
-    return fail("window_end " + format_wall_time(entry.window_end) + " is not after window_start " +
-                format_wall_time(entry.window_start));
-  }
-  return entry;
+  return entries;
 }
 
 bool StatsTotals::add(std::string_view key, std::string_view value, std::string& why) {
-  // Whatever this message says, it is now the key's latest word: a value that is no entry
+  // Whatever this message says, it is now the key's latest word: a value that is no share
   // removes the earlier one too, as compaction eventually will, so that the totals do not
   // depend on whether the broker has compacted yet.
   if (value.empty()) {
     forget(key);  // a tombstone
     return true;
   }
-  auto entry = parse_stats_value(value, why);
-  if (!entry) {
+  auto share = parse_share_value(value, why);
+  if (!share) {
     forget(key);
     return false;
   }
   // Keys are what compaction keeps one of: two keys for the same share would count it twice.
-  if (auto expected = stats_key(*entry); key != expected) {
+  if (auto expected = share_key(share->front().window_start, share->front().partition); key != expected) {
     why = "the key " + printable(key) + " is not the value's key " + expected;
     forget(key);
     return false;
   }
-  add(*entry);
+  add_share(*share);
   return true;
+}
+
+void StatsTotals::add_share(std::span<const StatsEntry> share) {
+  if (share.empty()) {
+    return;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(share.size());
+  for (const auto& entry : share) {
+    keys.push_back(stats_key(entry));
+  }
+  std::string key = share_key(share.front().window_start, share.front().partition);
+  if (const auto found = shares_.find(key); found != shares_.end()) {
+    // Counts the new share no longer has are gone with the old one.
+    for (const auto& old : found->second) {
+      if (std::find(keys.begin(), keys.end(), old) == keys.end()) {
+        forget_count(old);
+      }
+    }
+    found->second = keys;
+  } else {
+    shares_.emplace(std::move(key), keys);
+  }
+  for (const auto& entry : share) {
+    add(entry);
+  }
 }
 
 void StatsTotals::add(const StatsEntry& entry) {
@@ -325,6 +427,15 @@ void StatsTotals::add(const StatsEntry& entry) {
 }
 
 void StatsTotals::forget(std::string_view key) {
+  if (const auto found = shares_.find(key); found != shares_.end()) {
+    for (const auto& count_key : found->second) {
+      forget_count(count_key);
+    }
+    shares_.erase(found);
+  }
+}
+
+void StatsTotals::forget_count(std::string_view key) {
   if (const auto found = latest_.find(key); found != latest_.end()) {
     count(found->second, -1);
     latest_.erase(found);
@@ -397,7 +508,7 @@ std::string StatsTotals::to_json(bool with_windows) const {
     }
     out += R"(,"count":)" + std::to_string(disposition.count) + '}';
   }
-  out += R"(},"malformed":)" + std::to_string(malformed_);
+  out += R"(},"malformed":)" + std::to_string(malformed_) + R"(,"late":)" + std::to_string(late_);
   if (with_windows) {
     out += R"(,"windows":[)";
     first = true;
@@ -423,9 +534,9 @@ std::string StatsTotals::to_tables(std::size_t top, bool with_windows) const {
   const auto& codes = dispositions_;
   const auto& by_window = windows_;
 
-  std::string out = "calls " + std::to_string(calls()) + ", malformed " + std::to_string(malformed_) + ", windows " +
-                    std::to_string(by_window.size()) + ", crime types " + std::to_string(types.size()) +
-                    ", dispositions " + std::to_string(codes.size()) + "\n";
+  std::string out = "calls " + std::to_string(calls()) + ", malformed " + std::to_string(malformed_) + ", late " +
+                    std::to_string(late_) + ", windows " + std::to_string(by_window.size()) + ", crime types " +
+                    std::to_string(types.size()) + ", dispositions " + std::to_string(codes.size()) + "\n";
   // "Top 10 crime types (of 48)", or "No crime types" rather than an empty table.
   const auto heading = [&](std::string_view what, std::size_t shown, std::size_t of) {
     if (of == 0) {

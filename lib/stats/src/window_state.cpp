@@ -60,13 +60,31 @@ void PartitionWindows::close_windows_before(WallSeconds boundary) {
   closed_through_ = boundary;
 }
 
+void PartitionWindows::close_open_windows() {
+  if (!open_.empty()) {
+    close_windows_before(open_.rbegin()->first + spec_.size);
+  }
+}
+
+bool PartitionWindows::changed(const Window& window) {
+  for (const auto* counts : {&window.crime_types, &window.dispositions}) {
+    for (const auto& [name, count] : *counts) {
+      if (count.count != count.emitted) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+// A window goes out whole (one share, one message), or not at all.
 void PartitionWindows::emit(std::vector<StatsEntry>& out, WallSeconds start, const Window& window, bool final,
                             bool changed_only, const RadioCodes& codes) const {
+  if (changed_only && !changed(window)) {
+    return;
+  }
   const auto add = [&](StatsMetric metric, const Counts& counts) {
     for (const auto& [name, count] : counts) {
-      if (changed_only && count.count == count.emitted) {
-        continue;
-      }
       StatsEntry entry;
       entry.metric = metric;
       entry.window_start = start;
@@ -114,16 +132,18 @@ std::size_t PartitionWindows::entries() const {
   return total;
 }
 
-// {"v":1,"partition":2,"next_offset":42,"max_time":1538471460,"closed_through":1538463600,
+// {"v":2,"partition":2,"next_offset":42,"max_time":1538471460,"closed_through":1538463600,
 //  "windows":[{"start":1538467200,"crime_types":[["Traffic Stop",3,1],...],
 //              "dispositions":[["HAN",2,0],...],"crime_ids":["183653763",...]},...]}
 // Counts are [name, count, emitted]. Closed windows are never in a snapshot: the
-// pipeline takes their emissions first.
+// pipeline takes their emissions first. Version 2 is the state of the stats format with
+// one message per window and partition (stats_topic.hpp); version 1 was that of one
+// count per message, and is refused rather than mixed with it.
 std::string PartitionWindows::snapshot() const {
   if (!closed_.empty()) {
     throw std::logic_error("a state snapshot was taken before the closed windows' emissions");
   }
-  std::string out = R"({"v":1,"partition":)" + std::to_string(partition_) + R"(,"next_offset":)" +
+  std::string out = R"({"v":2,"partition":)" + std::to_string(partition_) + R"(,"next_offset":)" +
                     std::to_string(next_offset_) + R"(,"max_time":)" + std::to_string(max_time_) +
                     R"(,"closed_through":)" + std::to_string(closed_through_) + R"(,"windows":[)";
   const auto counts = [&](const char* name, const Counts& all) {
@@ -212,7 +232,14 @@ PartitionWindows PartitionWindows::restore(std::string_view snapshot, WindowSpec
   std::int64_t max_time = 0;
   std::int64_t closed_through = 0;
   check(root["v"].get_int64().get(version), "v");
-  if (version != 1) {
+  if (version == 1) {
+    throw SnapshotError(
+        "the state topic holds a snapshot of an older sfcrimed, whose stats topic has one count per message; this "
+        "one writes one message per window and partition, and does not mix the two: give it new topics (another "
+        "kafka.topic, or kafka.stats_topic and kafka.state_topic), or delete the old state and stats topics and "
+        "count again");
+  }
+  if (version != 2) {
     throw SnapshotError("state snapshot: version " + std::to_string(version) + " is not one this sfcrimed reads");
   }
   check(root["partition"].get_int64().get(partition), "partition");

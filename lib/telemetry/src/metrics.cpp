@@ -48,6 +48,10 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
                     .Name("sfcrimed_pipeline_stats_messages_total")
                     .Help("Messages written to the stats topic (final and open-window counts)")
                     .Register(registry);
+  auto& bytes = prometheus::BuildCounter()
+                    .Name("sfcrimed_pipeline_output_bytes_total")
+                    .Help("Bytes the pipeline wrote (keys and values), by topic: stats (shares), state (snapshots)")
+                    .Register(registry);
   auto& transactions = prometheus::BuildCounter()
                            .Name("sfcrimed_pipeline_transactions_total")
                            .Help("Kafka transactions of the pipeline (results, dead letters and offsets), by outcome")
@@ -76,6 +80,8 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
           records.Add({{"outcome", "aggregated"}}),
           windows.Add({}),
           stats.Add({}),
+          bytes.Add({{"topic", "stats"}}),
+          bytes.Add({{"topic", "state"}}),
           transactions.Add({{"outcome", "committed"}}),
           transactions.Add({{"outcome", "aborted"}}),
           latency.Add({}, latency_buckets()),

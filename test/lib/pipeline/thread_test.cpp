@@ -160,3 +160,56 @@ TEST_CASE("a drained thread ends once every partition is at its target, every wi
   CHECK(fixture.output->committed_stats.calls() == 5);
   CHECK(fixture.output->committed_stats.crime_types().at("Traffic Stop") == 5);
 }
+
+TEST_CASE("a late call is counted as late and kept in the dead letters with its reason", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.source.topic[0] = {call_json("a", "Traffic Stop", "2018-10-02T09:10"),
+                             call_json("b", "Traffic Stop", "2018-10-02T11:30"),  // the 09:00 window closes
+                             call_json("c", "Traffic Stop", "2018-10-02T09:20")};
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.tick();
+  REQUIRE(fixture.output->commits == 1);
+  CHECK(fixture.output->committed_dead_letters == std::vector<std::string>{"late"});
+  CHECK(fixture.shared->late == 1);
+  CHECK(fixture.shared->malformed == 0);
+  CHECK(fixture.output->committed_stats.calls() == 1);  // the 09:00 window, final, without the late call
+}
+
+TEST_CASE("a partition read to its end without calls for idle_timeout closes its windows", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.config.pipeline.idle_timeout = 30s;
+  fixture.calls(0, 3);
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.tick();
+  REQUIRE(fixture.output->commits == 1);
+  CHECK(fixture.output->committed_stats.calls() == 0);  // the window is open, and open ones are not emitted
+  fixture.now += 20s;
+  fixture.tick();
+  CHECK(fixture.output->committed_stats.calls() == 0);  // 22 s without a call: not yet
+  fixture.now += 10s;
+  fixture.tick();
+  REQUIRE(fixture.output->commits == 2);
+  CHECK(fixture.output->committed_stats.calls() == 3);  // closed: its share went out final
+
+  // A call for the closed window afterwards is late; one for a later window counts.
+  fixture.source.topic[0].push_back(call_json("late", "Traffic Stop", "2018-10-02T09:55"));
+  fixture.source.topic[0].push_back(call_json("next", "Traffic Stop", "2018-10-02T10:05"));
+  fixture.poll();
+  fixture.tick();
+  CHECK(fixture.output->committed_dead_letters == std::vector<std::string>{"late"});
+  CHECK(fixture.shared->late == 1);
+}
+
+TEST_CASE("idle_timeout 0 leaves windows to event time", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.config.pipeline.idle_timeout = 0s;
+  fixture.calls(0, 3);
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.now += 10min;
+  fixture.tick();
+  fixture.tick();
+  CHECK(fixture.output->committed_stats.calls() == 0);
+}

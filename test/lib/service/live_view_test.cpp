@@ -35,10 +35,12 @@ StatsEntry entry(StatsMetric metric, std::string name, std::int32_t partition, s
 TEST_CASE("the live state: totals, the largest types, the current window, calls per window, the trend", "[live_view]") {
   LiveView live(2, 1);
   const auto type = StatsMetric::crime_type;
-  live.add({entry(type, "Traffic Stop", 0, 4), entry(type, "Passing Call", 1, 1), entry(type, "Noise", 0, 2)});
-  live.add({entry(type, "Passing Call", 0, 3, kNine + kHour), entry(StatsMetric::disposition, "HAN", 0, 6),
+  const auto han = entry(StatsMetric::disposition, "HAN", 0, 6);
+  live.add({entry(type, "Traffic Stop", 0, 4), entry(type, "Noise", 0, 2), han, entry(type, "Passing Call", 1, 1),
             entry(StatsMetric::disposition, "XYZ", 1, 4)});
-  live.add({entry(type, "Traffic Stop", 0, 5)});  // a later count of the same share replaces it
+  live.add({entry(type, "Passing Call", 0, 3, kNine + kHour)});
+  // A later share of the same window and partition replaces it, whole.
+  live.add({entry(type, "Traffic Stop", 0, 5), entry(type, "Noise", 0, 2), han});
 
   LiveFigures figures;
   figures.status = "ready";
@@ -87,14 +89,16 @@ TEST_CASE("the live state's figures: ingest, pipeline, latency in milliseconds o
 
 TEST_CASE("the stats JSON is sfcrimed stats' own, from what earlier runs published on", "[live_view]") {
   sfcrimed::StatsTotals published;
-  published.add(entry(StatsMetric::crime_type, "Traffic Stop", 0, 4));
+  published.add_share(std::vector{entry(StatsMetric::crime_type, "Traffic Stop", 0, 4)});
   published.set_malformed(2);
   LiveView live;
   live.start_from(published);
   live.add({entry(StatsMetric::crime_type, "Traffic Stop", 1, 3)});
   sfcrimed::StatsTotals expected = published;
-  expected.add(entry(StatsMetric::crime_type, "Traffic Stop", 1, 3));
+  expected.add_share(std::vector{entry(StatsMetric::crime_type, "Traffic Stop", 1, 3)});
   expected.set_malformed(5);
-  CHECK(live.stats_json(3) == expected.to_json(false));
-  CHECK_THAT(live.stats_json(3), Catch::Contains(R"("Traffic Stop":7)") && Catch::EndsWith(R"("malformed":5})"));
+  expected.set_late(1);
+  CHECK(live.stats_json(3, 1) == expected.to_json(false));
+  CHECK_THAT(live.stats_json(3, 1),
+             Catch::Contains(R"("Traffic Stop":7)") && Catch::EndsWith(R"("malformed":5,"late":1})"));
 }

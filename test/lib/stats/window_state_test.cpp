@@ -167,9 +167,50 @@ TEST_CASE("a snapshot that is not one is refused with the reason", "[window_stat
   const WindowSpec spec;
   CHECK_THROWS_WITH(PartitionWindows::restore("nope", spec), Catch::Contains("state snapshot"));
   CHECK_THROWS_WITH(PartitionWindows::restore(R"({"v":9})", spec), Catch::Contains("version 9"));
-  CHECK_THROWS_WITH(PartitionWindows::restore(R"({"v":1,"partition":0})", spec), Catch::Contains("next_offset"));
-  CHECK_THROWS_AS(PartitionWindows::restore(R"({"v":1,"partition":0,"next_offset":1,"max_time":1,)"
+  CHECK_THROWS_WITH(PartitionWindows::restore(R"({"v":2,"partition":0})", spec), Catch::Contains("next_offset"));
+  CHECK_THROWS_AS(PartitionWindows::restore(R"({"v":2,"partition":0,"next_offset":1,"max_time":1,)"
                                             R"("closed_through":0,"windows":[{"start":0,"crime_types":[["a",1]]}]})",
                                             spec),
                   sfcrimed::SnapshotError);
+}
+
+TEST_CASE("a snapshot of the format before shares is refused, saying what to do", "[window_state]") {
+  CHECK_THROWS_WITH(PartitionWindows::restore(R"({"v":1,"partition":0,"next_offset":1})", WindowSpec{}),
+                    Catch::Contains("older sfcrimed") && Catch::Contains("new topics"));
+}
+
+TEST_CASE("an open window with one changed count goes out whole", "[window_state]") {
+  PartitionWindows state(0, WindowSpec{3600, 3600});
+  state.apply(view({"1", "Fire", "HAN", "2018-10-02T09:11"}));
+  state.apply(view({"2", "Theft", "GOA", "2018-10-02T09:12"}));
+  CHECK(state.take_emissions(OpenWindows::changed_only, codes()).size() == 4);
+  state.apply(view({"3", "Fire", "HAN", "2018-10-02T09:13"}));
+  const auto again = state.take_emissions(OpenWindows::changed_only, codes());
+  CHECK(again.size() == 4);  // Fire 2 and HAN 2 changed; Theft and GOA come with them
+  Latest latest;
+  record(latest, again);
+  CHECK(latest[{StatsMetric::crime_type, "2018-10-02T09:00:00", "Theft"}] == std::pair<std::uint64_t, bool>{1, false});
+  CHECK(latest[{StatsMetric::crime_type, "2018-10-02T09:00:00", "Fire"}] == std::pair<std::uint64_t, bool>{2, false});
+}
+
+TEST_CASE("closing the open windows of an idle partition makes them final, and later calls for them late",
+          "[window_state]") {
+  PartitionWindows state(0, WindowSpec{3600, 3600});
+  state.apply(view({"1", "Fire", "HAN", "2018-10-02T09:11"}));
+  state.apply(view({"2", "Theft", "GOA", "2018-10-02T10:12"}));
+  CHECK(state.open_windows() == 2);
+  state.close_open_windows();
+  CHECK(state.open_windows() == 0);
+  CHECK(state.closed_through() == *sfcrimed::parse_wall_time("2018-10-02T11:00"));
+  Latest latest;
+  record(latest, state.take_emissions(OpenWindows::all, codes()));
+  CHECK(latest[{StatsMetric::crime_type, "2018-10-02T09:00:00", "Fire"}] == std::pair<std::uint64_t, bool>{1, true});
+  CHECK(latest[{StatsMetric::crime_type, "2018-10-02T10:00:00", "Theft"}] == std::pair<std::uint64_t, bool>{1, true});
+  CHECK(state.apply(view({"3", "Fire", "HAN", "2018-10-02T10:59"})) == Applied::late);
+  CHECK(state.apply(view({"4", "Fire", "HAN", "2018-10-02T11:00"})) == Applied::counted);
+  // What the snapshot keeps: the closing holds after a restart too.
+  auto restored = PartitionWindows::restore(state.snapshot(), WindowSpec{3600, 3600});
+  CHECK(restored.apply(view({"5", "Fire", "HAN", "2018-10-02T10:30"})) == Applied::late);
+  state.close_open_windows();
+  CHECK(state.take_emissions(OpenWindows::none, codes()).size() == 2);
 }

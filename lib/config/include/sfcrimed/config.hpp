@@ -63,6 +63,7 @@ struct PipelineConfig {
   std::chrono::seconds allowed_lateness{3600};
   std::chrono::milliseconds commit_interval{1000};     // how often results and offsets commit
   std::chrono::milliseconds emit_interval{0};          // open windows' counts this often; 0: closed ones only
+  std::chrono::milliseconds idle_timeout{60000};       // a partition without calls this long closes its windows
   std::chrono::milliseconds progress_interval{10000};  // the progress log line; 0: none
   std::string radio_codes;  // the radio-code table file; empty: the built-in etc/radio_codes.json
   std::string dlq_topic;    // the topic names; empty: <kafka.topic>.dlq, .stats, .state

@@ -41,10 +41,20 @@ std::uint64_t read_to_end(const Settings& settings, const std::string& topic,
 
 // Reads the stats topic `topic` to its end (read_to_end) into `totals`, message by
 // message (StatsTotals::add); each message that is not a stats entry goes to `refused`,
-// when given, with the reason. Throws as read_to_end.
+// when given, with the reason. Throws OldStatsFormat at a message of the old format (one
+// count per message), saying what to do; otherwise as read_to_end.
 using RefusedStats = std::function<void(const RdKafka::Message&, const std::string& why)>;
 void read_stats_topic(const Settings& settings, const std::string& topic, StatsTotals& totals,
                       std::chrono::milliseconds timeout, const RefusedStats& refused = {});
+
+// The dead-letter topic `topic` read to its end (read_to_end): how many calls in it are
+// late (kLateReason in kReasonHeader) and how many malformed (any other). Throws as read_to_end.
+struct DeadLetterCounts {
+  std::uint64_t malformed = 0;
+  std::uint64_t late = 0;
+};
+DeadLetterCounts count_dead_letters(const Settings& settings, const std::string& topic,
+                                    std::chrono::milliseconds timeout);
 
 // Hands the last `count` messages of each partition of `topic` (those from its high
 // watermark minus `count`; fewer when it has fewer) to `on_message`, in offset order

@@ -38,7 +38,7 @@ class LiveView {
 
   // The same JSON line as `sfcrimed stats --json`, `malformed_since_start` added to the
   // dead letters there were at the start.
-  [[nodiscard]] std::string stats_json(std::uint64_t malformed_since_start) const;
+  [[nodiscard]] std::string stats_json(std::uint64_t malformed_since_start, std::uint64_t late_since_start) const;
 
   // Everything the page draws, one JSON line:
   // {"status":"...","ingest":{"rate":R,"acked":N}|null,
@@ -46,7 +46,7 @@ class LiveView {
   //              "open_windows":N,"consumed":N,"malformed":N,"duplicates":N,"late":N,
   //              "partitions":[{"partition":N,"owner":THREAD|null,"lag":N},...]}|null,  every one;
   //                                                            null owner: no thread here reads it
-  //  "calls":N,"malformed":N,"crime_type_count":N,     calls and dead letters, earlier runs' too
+  //  "calls":N,"malformed":N,"late":N,"crime_type_count":N,     calls and dead letters, earlier runs' too
   //  "crime_types":[{"name":"...","count":N},...],              the largest `top`
   //  "dispositions":[{"code":"...","description":"..."|null,"count":N},...],  all, largest first
   //  "current_window":{"start":"...","end":"...","calls":N,"crime_types":[...]}|null,

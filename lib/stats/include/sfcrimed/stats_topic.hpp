@@ -3,24 +3,32 @@
 //
 // The pipeline keeps its window state per partition of the calls topic (that is what
 // makes it exact across threads, processes and crashes: see docs/pipeline.md), so each
-// message carries one partition's share of one count:
+// message holds one partition's share of one window: all of its counts, in one document.
 //
-//   key    ["crime_type","2018-10-02T09:00:00","Traffic Stop",2]
-//          (metric, window start, name, calls-topic partition: a compact JSON array)
-//   value  {"metric":"crime_type","window_start":"2018-10-02T09:00:00",
-//           "window_end":"2018-10-02T10:00:00","name":"Traffic Stop","partition":2,
-//           "count":17,"final":true}
-//          dispositions add "description": the radio-code text, or null for a code the
-//          table lacks (a left join).
+//   key    ["2018-10-02T09:00:00",2]
+//          (window start, calls-topic partition: a compact JSON array)
+//   value  {"window_start":"2018-10-02T09:00:00","window_end":"2018-10-02T10:00:00",
+//           "partition":2,"final":true,"calls":17,
+//           "crime_types":{"Passing Call":8,"Traffic Stop":9},
+//           "dispositions":{"HAN":{"description":"Handled","count":12},
+//                           "XYZ":{"description":null,"count":5}}}
+//          a disposition's description is the radio-code text, or null for a code the
+//          table lacks (a left join); "calls" is the sum of the crime types' counts.
 //
-// The topic is compacted: the latest message per key is that share's truth, and a
-// window's count is the sum of its shares over partitions. "final": true once the
-// watermark has passed the window's end (the count will not change again).
+// The topic is compacted: the latest message per key is that share's truth (a whole
+// document, never an increment), and a window's count is the sum of its shares over
+// partitions. "final": true once the partition has closed the window (its watermark
+// passed the window's end, or the partition went idle): the share will not change again.
+//
+// Before this format each message held one count ("metric", "name", "count"); such a
+// message is refused (kOldStatsFormat), never misread.
 
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,12 +53,45 @@ struct StatsEntry {
   bool final = false;
 };
 
-// The message key and value of `entry`, as above.
+// One count of one share: the unit the pipeline's state emits and the totals sum.
+// The key of one count, unique over the stats topic's counts (the totals' bookkeeping).
 std::string stats_key(const StatsEntry& entry);
-std::string stats_value(const StatsEntry& entry);
 
-// The entry a stats message value holds; nothing when it is not one (the reason in `why`).
-std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string& why);
+// The message key and value of one share: `entries` are every count of one window of one
+// partition (the same window_start, window_end, partition and final), as above.
+std::string share_key(WallSeconds window_start, std::int32_t partition);
+std::string share_value(std::span<const StatsEntry> entries);
+
+// The counts a share's value holds, each with the share's window, partition and final;
+// nothing when it is not a share (the reason in `why`; kOldStatsFormat for a message of
+// the format before it).
+std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value, std::string& why);
+inline constexpr std::string_view kOldStatsFormat =
+    "a message of the old stats format (one count per message, with \"metric\"), written by an older sfcrimed";
+
+// Calls `each` with every share of `entries`: the runs of entries of one window and partition.
+template <typename Each>
+void for_each_share(std::span<const StatsEntry> entries, Each each) {
+  std::size_t from = 0;
+  for (std::size_t i = 1; i <= entries.size(); ++i) {
+    if (i == entries.size() || entries[i].window_start != entries[from].window_start ||
+        entries[i].partition != entries[from].partition) {
+      each(entries.subspan(from, i - from));
+      from = i;
+    }
+  }
+}
+
+// A stats topic written in the old format: what it is and what to do, for every reader.
+class OldStatsFormat : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The dead-letter topic's header with why a call is there, and its value for a call that
+// came after its window had closed (any other value says why the call is malformed).
+inline constexpr std::string_view kReasonHeader = "sfcrimed.reason";
+inline constexpr std::string_view kLateReason = "late";
 
 // What `sfcrimed stats` prints, and the live page shows: the latest value per key, summed
 // over partitions. The sums are kept as messages come, so reading them costs nothing
@@ -58,12 +99,13 @@ std::optional<StatsEntry> parse_stats_value(std::string_view value, std::string&
 class StatsTotals {
  public:
   // One message of the stats topic, in topic order (a later one replaces an earlier one
-  // with the same key). Returns false, with the reason, for a value that is not a stats entry.
+  // with the same key, whole). Returns false, with the reason, for a value that is not a share.
   bool add(std::string_view key, std::string_view value, std::string& why);
-  // One entry, as the pipeline commits it (its key is stats_key(entry)).
-  void add(const StatsEntry& entry);
-  // Messages in the dead-letter topic.
+  // One share, as the pipeline commits it: it replaces the share of its window and partition.
+  void add_share(std::span<const StatsEntry> share);
+  // Messages in the dead-letter topic: malformed, and late (kLateReason).
   void set_malformed(std::uint64_t count) { malformed_ = count; }
+  void set_late(std::uint64_t count) { late_ = count; }
 
   struct Disposition {
     std::optional<std::string> description;
@@ -87,10 +129,11 @@ class StatsTotals {
   [[nodiscard]] const std::map<WallSeconds, Window>& by_window() const { return windows_; }  // by start
   [[nodiscard]] std::vector<WindowCount> windows() const;  // by start, then crime type
   [[nodiscard]] std::uint64_t malformed() const { return malformed_; }
+  [[nodiscard]] std::uint64_t late() const { return late_; }
 
   // Exactly one JSON object, on one line:
   // {"calls":N,"crime_types":{...},"dispositions":{"HAN":{"description":"Handled","count":N},...},
-  //  "malformed":N[,"windows":[{"start":"...","end":"...","crime_type":"...","count":N},...]]}
+  //  "malformed":N,"late":N[,"windows":[{"start":"...","end":"...","crime_type":"...","count":N},...]]}
   [[nodiscard]] std::string to_json(bool with_windows) const;
   // Readable tables: the `top` largest crime types and dispositions, and the totals.
   [[nodiscard]] std::string to_tables(std::size_t top, bool with_windows) const;
@@ -98,14 +141,18 @@ class StatsTotals {
  private:
   // Adds (+1) or takes back (-1) one entry's count in the sums.
   void count(const StatsEntry& entry, int sign);
-  void forget(std::string_view key);
+  void forget(std::string_view share_key);  // a share and its counts
+  void forget_count(std::string_view key);  // one count (stats_key)
+  void add(const StatsEntry& entry);
 
-  std::map<std::string, StatsEntry, std::less<>> latest_;  // by message key
+  std::map<std::string, StatsEntry, std::less<>> latest_;                // by stats_key
+  std::map<std::string, std::vector<std::string>, std::less<>> shares_;  // share_key: its counts' keys
   std::uint64_t calls_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> crime_types_;
   std::map<std::string, Disposition, std::less<>> dispositions_;
   std::map<WallSeconds, Window> windows_;
   std::uint64_t malformed_ = 0;
+  std::uint64_t late_ = 0;
 };
 
 // The names of `counts`, largest count first and ties by name; at most `top` (0: all).

@@ -53,13 +53,17 @@ class PartitionWindows {
   [[nodiscard]] std::int64_t next_offset() const { return next_offset_; }
   void set_next_offset(std::int64_t offset) { next_offset_ = offset; }
 
-  // The stats messages due: every count of each window closed since the last call
-  // (final), then the counts of open windows changed since they were last emitted when
-  // `open` is changed_only, or all of them when it is all. Closed windows are forgotten
+  // The stats messages due, each window's counts together (one share): every window
+  // closed since the last call (final), then the open windows with a count changed since
+  // they were last emitted when `open` is changed_only, or all of them when it is all. Closed windows are forgotten
   // afterwards. `codes` describes dispositions (a left join: no description when the
   // table lacks the code).
   enum class OpenWindows { none, changed_only, all };
   std::vector<StatsEntry> take_emissions(OpenWindows open, const RadioCodes& codes);
+
+  // Closes every open window as if the watermark had passed it: the partition has had no
+  // call for pipeline.idle_timeout. A call for one of them afterwards is late.
+  void close_open_windows();
 
   // Everything above as one JSON text, and back; restore() throws SnapshotError.
   [[nodiscard]] std::string snapshot() const;
@@ -91,6 +95,7 @@ class PartitionWindows {
   };
 
   void close_windows_before(WallSeconds boundary);
+  static bool changed(const Window& window);
   void emit(std::vector<StatsEntry>& out, WallSeconds start, const Window& window, bool final, bool changed_only,
             const RadioCodes& codes) const;
 

@@ -37,7 +37,9 @@ struct PipelineMetrics {
   prometheus::Counter& late;                    // behind the watermark: its window had closed
   prometheus::Counter& aggregated;              // counted in a window
   prometheus::Counter& windows_closed;          // per partition share of a window, final counts emitted
-  prometheus::Counter& stats_messages;          // messages written to the stats topic
+  prometheus::Counter& stats_messages;          // messages written to the stats topic (one per share)
+  prometheus::Counter& stats_bytes;             // their keys and values
+  prometheus::Counter& state_bytes;             // state snapshots written to the state topic
   prometheus::Counter& transactions_committed;  // each commits results, dead letters and offsets
   prometheus::Counter& transactions_aborted;
   prometheus::Histogram& latency;                        // Kafka timestamp of a call to its application, seconds

@@ -20,7 +20,9 @@ struct OpenTransaction {
   std::map<std::int32_t, std::vector<StatsEntry>> final_entries;  // by partition, for the window log
   std::vector<StatsEntry> entries;                                // every entry, when kept for a listener
   std::set<WallSeconds> windows;                                  // the windows of every entry
-  std::uint64_t stats_messages = 0;
+  std::uint64_t stats_messages = 0;                               // shares written
+  std::uint64_t stats_bytes = 0;                                  // their keys and values
+  std::uint64_t state_bytes = 0;                                  // snapshots written
 
   // Something a commit would write, or an abort undo.
   [[nodiscard]] bool holds_work() const { return records > 0 || stats_messages > 0 || !changed.empty(); }

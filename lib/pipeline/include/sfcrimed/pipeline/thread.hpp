@@ -57,6 +57,7 @@ class PipelineThread final : private RebalanceListener {
   void end_of_partition(std::int32_t partition, std::int64_t end);
   void measure_latency(const Record& record);
   void commit_if_due();
+  void close_idle_partitions();
   bool commit(OpenWindows open);
   void committed(OpenWindows open);
   void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
@@ -77,6 +78,13 @@ class PipelineThread final : private RebalanceListener {
   RecordHandler handler_;
   LocalCounts counts_;
   std::map<std::int32_t, PartitionWindows> owned_;
+  // Per owned partition: when its last record came, and whether it has read to its end
+  // since (pipeline.idle_timeout).
+  struct Activity {
+    Clock::time_point last_record;
+    bool at_end = false;
+  };
+  std::map<std::int32_t, Activity> activity_;
   OpenTransaction transaction_;
   bool assigned_once_ = false;
   bool said_idle_ = false;  // "owns no partition": more members than partitions, said once

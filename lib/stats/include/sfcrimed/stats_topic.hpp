@@ -42,6 +42,7 @@ enum class StatsMetric { crime_type, disposition };
 // "crime_type" or "disposition".
 std::string_view metric_name(StatsMetric metric);
 
+// One count of one share: the unit the pipeline's state emits and the totals sum.
 struct StatsEntry {
   StatsMetric metric = StatsMetric::crime_type;
   WallSeconds window_start = 0;
@@ -53,7 +54,6 @@ struct StatsEntry {
   bool final = false;
 };
 
-// One count of one share: the unit the pipeline's state emits and the totals sum.
 // The key of one count, unique over the stats topic's counts (the totals' bookkeeping).
 std::string stats_key(const StatsEntry& entry);
 

@@ -34,7 +34,13 @@ configure_flags=(--enable-ssl --enable-gssapi --enable-zstd --enable-lz4-ext
   --enable-curl --enable-zlib --disable-c11threads --disable-syslog)
 # What a build holds (static and shared libraries) is part of the flavour too.
 layout=2
-flavour=$(printf '%s\n' "layout $layout" "${configure_flags[@]}" | sha256sum | cut -c1-8)
+# Fixes of our own for librdkafka bugs that sfcrimed meets and no release has fixed yet,
+# applied to the unpacked source (each patch's header says which bug); part of the flavour.
+patches=("$here"/patches/*.patch)
+flavour=$({
+  printf '%s\n' "layout $layout" "${configure_flags[@]}"
+  cat "${patches[@]}"
+} | sha256sum | cut -c1-8)
 cache=$SFCRIMED_CACHE_HOME/librdkafka
 
 # upstream VERSION: 2.14.2-1 -> 2.14.2 (an epoch, if any, dropped too).
@@ -112,6 +118,21 @@ fetch_and_check() {
   say "librdkafka $version: $checked file(s) match the SHA-256 sums of $(basename "$dsc")"
 }
 
+# apply_patches DIR: each of our patches, unless DIR (a newer release) has its fix already.
+apply_patches() {
+  local patch
+  for patch in "${patches[@]}"; do
+    if patch -d "$1" -p1 --dry-run --silent <"$patch" >/dev/null 2>&1; then
+      patch -d "$1" -p1 --silent <"$patch"
+      say "librdkafka: applied $(basename "$patch")"
+    elif patch -d "$1" -p1 -R --dry-run --silent <"$patch" >/dev/null 2>&1; then
+      say "librdkafka: $(basename "$patch") is in this release already"
+    else
+      die "$patch does not apply to this librdkafka release: see whether the release fixes its bug, then update or remove the patch"
+    fi
+  done
+}
+
 # build VERSION SUITE: unpacks, configures, builds and installs into the cache.
 build() {
   local version=$1 suite=$2 work prefix=$cache/$1-$flavour
@@ -123,6 +144,7 @@ build() {
   # OpenTelemetry definitions; the upstream tree builds with its own copies.
   (cd "$work" && dpkg-source --skip-patches -x "librdkafka_${version#*:}.dsc" src >"$work/unpack.log" 2>&1) ||
     die "dpkg-source could not unpack librdkafka $version ($work/unpack.log)"
+  apply_patches "$work/src"
   say "librdkafka $version: configure and build (about a minute on 2 cores)"
   local start=$SECONDS
   (
@@ -148,6 +170,7 @@ suite=$suite
 choice=$3
 dsc_sha256=$(sha256sum "$work/librdkafka_${version#*:}.dsc" | cut -d' ' -f1)
 configure=${configure_flags[*]}
+patches=$(cd "$here/patches" && echo *.patch)
 built=$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $(gcc -dumpfullversion 2>/dev/null || echo gcc)
 EOF
   rm -rf "$prefix"

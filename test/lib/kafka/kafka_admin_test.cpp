@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <string>
+#include <thread>
 
 #include "mock_cluster.hpp"
 #include "sfcrimed/producer.hpp"
@@ -75,4 +77,34 @@ TEST_CASE("a missing partition answer is an error, and checking it names the par
   CHECK_THROWS_WITH(offsets.check("reading 'calls'"), Catch::Contains("reading 'calls' (partition 1)"));
   offsets.errors = {{1, RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED}};
   CHECK_THROWS_AS(offsets.check("reading 'calls'"), std::runtime_error);
+}
+
+namespace {
+
+// What describing `group` comes back with: the member count, or the error.
+std::string describe_outcome(Producer& client, const std::string& group, std::chrono::milliseconds timeout) {
+  try {
+    return std::to_string(sfcrimed::kafka::describe_group(client.handle(), group, "calls", timeout).size()) +
+           " members";
+  } catch (const std::exception& error) {
+    return error.what();
+  }
+}
+
+}  // namespace
+
+// The librdkafka bug that scripts/librdkafka/patches/coord-request-after-admin-timeout.patch
+// fixes: without the patch this test aborts the process (or ASan reports a use after free)
+// once the coordinator is back.
+TEST_CASE("a group description that timed out while the coordinator was down is forgotten safely",
+          "[kafka_admin]") {
+  sfcrimed::test::MockCluster cluster;
+  Producer client({{"bootstrap.servers", cluster.bootstrap()}});
+  const std::string before = describe_outcome(client, "g", 10s);  // the coordinator is known now
+  rd_kafka_mock_broker_set_down(cluster.cluster(), 1);
+  std::this_thread::sleep_for(500ms);  // the client has seen the connection go
+  CHECK_THROWS_AS(sfcrimed::kafka::describe_group(client.handle(), "g", "calls", 300ms), TransientError);
+  rd_kafka_mock_broker_set_up(cluster.cluster(), 1);
+  std::this_thread::sleep_for(3s);  // the client reconnects and sends what still waits
+  CHECK(describe_outcome(client, "g", 10s) == before);
 }

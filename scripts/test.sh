@@ -10,6 +10,12 @@
 # warnings of its own) too. Warnings are errors in every build. Real Kafka processes run on free
 # ports and are stopped at the end, also on failure.
 #
+# Only the debug build comes first. What needs the CPU and no broker (the release build,
+# the lint, the fuzzing, the sanitizer builds) then runs at the lowest priority while the
+# debug build's tests, which mostly wait on brokers, run at normal priority: on 2 cores
+# that saves about as long as those steps take, and the tests still get the CPU whenever
+# they want it. Its log: build/checks.log.
+#
 # Usage: scripts/test.sh [--preset debug|asan|tsan]...   (default: all three)
 set -euo pipefail
 # shellcheck source=lib/common.sh
@@ -29,19 +35,60 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#presets[@]} -gt 0 ]] || presets=(debug asan tsan)
 
-start=$(date +%s)
-setup_args=()
-for preset in "${presets[@]}"; do setup_args+=(--preset "$preset"); done
-"$SFCRIMED_ROOT/scripts/setup.sh" "${setup_args[@]}"
+# build PRESET [TARGET...]: configures and builds it.
+build() {
+  cmake --preset "$1" >/dev/null && cmake --build --preset "$1" ${2:+--target "${@:2}"}
+}
 
+# checks_without_brokers PRESET...: the release build, the lint, the fuzzing and the
+# builds of the presets, each failure a line of build/checks.failed.
+checks_without_brokers() {
+  renice -n 19 "$BASHPID" >/dev/null
+  build release sfcrimed || echo release-build >>build/checks.failed
+  "$SFCRIMED_ROOT/scripts/lint.sh" || echo lint >>build/checks.failed
+  "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || echo fuzz >>build/checks.failed
+  local preset
+  for preset in "$@"; do
+    build "$preset" || echo "$preset-build" >>build/checks.failed
+  done
+}
+
+start=$(date +%s)
 cd "$SFCRIMED_ROOT"
 passed=0 failed=0 skipped=0 failures=()
+checks=
+first=("${presets[@]}") later=()
 if [[ " ${presets[*]} " == *" debug "* ]]; then
-  { cmake --preset release >/dev/null && cmake --build --preset release --target sfcrimed; } || failures+=(release-build)
-  "$SFCRIMED_ROOT/scripts/lint.sh" || failures+=(lint)
-  "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || failures+=(fuzz)
+  first=(debug)
+  for preset in "${presets[@]}"; do [[ $preset == debug ]] || later+=("$preset"); done
 fi
+setup_args=()
+for preset in "${first[@]}"; do setup_args+=(--preset "$preset"); done
+"$SFCRIMED_ROOT/scripts/setup.sh" "${setup_args[@]}"
+if [[ ${first[*]} == debug ]]; then
+  mkdir -p build && rm -f build/checks.failed
+  say "the release build, lint, fuzzing${later[*]:+ and the ${later[*]} builds} at low priority (build/checks.log)"
+  checks_without_brokers "${later[@]}" >build/checks.log 2>&1 &
+  checks=$!
+  trap '[[ -z $checks ]] || { pkill -P "$checks" 2>/dev/null; kill "$checks" 2>/dev/null; } || true' EXIT
+fi
+
+# wait_for_checks: the background checks' end, their failures counted, their log's end shown.
+wait_for_checks() {
+  [[ -n $checks ]] || return 0
+  say "waiting for the release build, lint, fuzzing and builds (build/checks.log)"
+  wait "$checks" || true
+  checks=
+  if [[ -s build/checks.failed ]]; then
+    grep -vE '^\[[0-9]+/[0-9]+\] ' build/checks.log | tail -n 80 # without ninja's progress lines
+    mapfile -t -O "${#failures[@]}" failures <build/checks.failed
+  else
+    say "release build, lint, fuzzing and builds: passed"
+  fi
+}
+
 for preset in "${presets[@]}"; do
+  [[ $preset == debug ]] || wait_for_checks
   # The sanitizer builds skip the cluster tests: most test scripts/kafka.sh, and the
   # failover tests' 200,000-call runs on three brokers would take a sanitizer build many
   # times as long; the debug build has run them.
@@ -66,6 +113,8 @@ for preset in "${presets[@]}"; do
   skipped=$((skipped + not_run))
   ((bad == 0 && status == 0)) || failures+=("$preset")
 done
+
+wait_for_checks
 
 # Each failed test's own words (its FAIL line and what follows it), where the end of the
 # output, which CI shows first, has them.

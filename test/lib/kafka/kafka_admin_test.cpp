@@ -96,8 +96,7 @@ std::string describe_outcome(Producer& client, const std::string& group, std::ch
 // The librdkafka bug that scripts/librdkafka/patches/coord-request-after-admin-timeout.patch
 // fixes: without the patch this test aborts the process (or ASan reports a use after free)
 // once the coordinator is back.
-TEST_CASE("a group description that timed out while the coordinator was down is forgotten safely",
-          "[kafka_admin]") {
+TEST_CASE("a group description that timed out while the coordinator was down is forgotten safely", "[kafka_admin]") {
   sfcrimed::test::MockCluster cluster;
   Producer client({{"bootstrap.servers", cluster.bootstrap()}});
   const std::string before = describe_outcome(client, "g", 10s);  // the coordinator is known now

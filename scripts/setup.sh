@@ -39,6 +39,7 @@ done
 # Debian packages, one line a purpose. Versions in Debian 12 are listed in the README.
 debian_packages=(
   build-essential cmake ninja-build pkg-config        # toolchain
+  ccache                                              # compiled objects kept for fresh clones
   libssl-dev libsasl2-dev libzstd-dev liblz4-dev      # librdkafka's build (from Debian's source
   libcurl4-openssl-dev dpkg-dev                       #   package, see build_librdkafka)
   libsimdjson-dev                                     # JSON parsing (On-Demand)

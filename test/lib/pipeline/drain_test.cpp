@@ -28,6 +28,17 @@ TEST_CASE("the drain is done once every partition reaches its target, and not be
   CHECK(drain.done());
 }
 
+TEST_CASE("the drain's targets are set once, and a partition without one does not count", "[drain]") {
+  DrainTracker drain;
+  drain.request();
+  drain.arm({{0, 10}});
+  drain.arm({{0, 10}, {1, 20}});  // ignored: the targets stay those of the first
+  drain.progress(1, 5);           // no target: ignored
+  CHECK_FALSE(drain.done());
+  drain.progress(0, 11);
+  CHECK(drain.done());
+}
+
 TEST_CASE("the board works out every partition's lag, owned or not", "[drain]") {
   PartitionBoard board;
   board.set_end_offsets({{0, 100}, {1, 50}, {2, 10}});

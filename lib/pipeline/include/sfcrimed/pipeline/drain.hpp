@@ -17,10 +17,12 @@ class DrainTracker {
   // Asked for; the monitor reads the targets next (wanted() says so until armed).
   void request();
   [[nodiscard]] bool wanted() const;  // requested, not armed yet
-  // The end offsets to reach, one per partition of the calls topic.
+  // The end offsets to reach, one per partition of the calls topic; once (a second call
+  // is ignored).
   void arm(std::map<std::int32_t, std::int64_t> targets);
   // `partition` is read up to `next_offset`; the drain is done once every partition is
-  // at its target. Cheap while the drain is not armed (no lock).
+  // at its target; a partition without one is ignored. Cheap (no lock) unless the
+  // partition has just reached its target.
   void progress(std::int32_t partition, std::int64_t next_offset);
   // `partition` went back to its last commit: not at its target any more, unless the
   // drain is done already.

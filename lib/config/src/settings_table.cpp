@@ -459,7 +459,7 @@ const KafkaSection& consumer_section() {
           {"session.timeout.ms", "45000"},
           {"fetch.wait.max.ms", "100"},
           {"fetch.min.bytes", "1"},
-          {"max.partition.fetch.bytes", "1048576"},
+          {"max.partition.fetch.bytes", "16777216"},
           {"fetch.max.bytes", "52428800"},
           {"queued.min.messages", "100000"},
           {"queued.max.messages.kbytes", "65536"},

@@ -1,16 +1,22 @@
 #include "sfcrimed/pipeline/open_transaction.hpp"
 
+#include <iterator>
+#include <utility>
+
 namespace sfcrimed::detail {
 
-void OpenTransaction::emitted(std::int32_t partition, const std::vector<StatsEntry>& out, bool keep_entries) {
-  for (const auto& entry : out) {
-    windows.insert(entry.window_start);
+void OpenTransaction::emitted(std::int32_t partition, std::vector<StatsEntry> out, bool keep_entries) {
+  auto& finals = final_entries[partition];
+  for (auto& entry : out) {
+    if (windows.empty() || *windows.rbegin() != entry.window_start) {
+      windows.insert(entry.window_start);  // a share's entries come together: once a share
+    }
     if (entry.final) {
-      final_entries[partition].push_back(entry);
+      finals.push_back(keep_entries ? entry : std::move(entry));
     }
   }
   if (keep_entries) {
-    entries.insert(entries.end(), out.begin(), out.end());
+    entries.insert(entries.end(), std::make_move_iterator(out.begin()), std::make_move_iterator(out.end()));
   }
 }
 

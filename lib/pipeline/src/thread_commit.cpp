@@ -96,7 +96,7 @@ void PipelineThread::rewind(const std::string& why) {
 // Produces the stats messages `state` has due into the open transaction; what they tell
 // the log and the report waits for the commit.
 void PipelineThread::emit(std::int32_t partition, PartitionWindows& state, OpenWindows open) {
-  const auto entries = state.take_emissions(open, shared_.codes);
+  auto entries = state.take_emissions(open, shared_.codes);
   for_each_share(entries, [&](std::span<const StatsEntry> share) {
     const std::string key = share_key(share.front().window_start, partition);
     const std::string value = share_value(share);
@@ -104,7 +104,7 @@ void PipelineThread::emit(std::int32_t partition, PartitionWindows& state, OpenW
     ++transaction_.stats_messages;
     transaction_.stats_bytes += key.size() + value.size();
   });
-  transaction_.emitted(partition, entries, static_cast<bool>(shared_.stats_listener));
+  transaction_.emitted(partition, std::move(entries), static_cast<bool>(shared_.stats_listener));
 }
 
 }  // namespace sfcrimed::detail

@@ -107,6 +107,16 @@ void PartitionWindows::emit(std::vector<StatsEntry>& out, WallSeconds start, con
 
 std::vector<StatsEntry> PartitionWindows::take_emissions(OpenWindows open, const RadioCodes& codes) {
   std::vector<StatsEntry> out;
+  // Sized once: growing it entry by entry moved every entry again and, the vector being
+  // large, faulted fresh pages in each time (a tenth of a drain's CPU, measured).
+  const auto counts_in = [](const std::map<WallSeconds, Window>& windows) {
+    std::size_t size = 0;
+    for (const auto& [start, window] : windows) {
+      size += window.crime_types.size() + window.dispositions.size();
+    }
+    return size;
+  };
+  out.reserve(counts_in(closed_) + (open == OpenWindows::none ? 0 : counts_in(open_)));
   for (const auto& [start, window] : closed_) {
     emit(out, start, window, true, false, codes);
   }

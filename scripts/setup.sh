@@ -114,8 +114,7 @@ build_presets() {
   local preset
   for preset in "$@"; do
     say "building preset '$preset' in build/$preset"
-    cmake --preset "$preset" >/dev/null
-    cmake --build --preset "$preset"
+    build_preset "$preset"
   done
 }
 

@@ -36,21 +36,16 @@ while [[ $# -gt 0 ]]; do
 done
 [[ ${#presets[@]} -gt 0 ]] || presets=(debug asan tsan)
 
-# build PRESET [TARGET...]: configures and builds it.
-build() {
-  cmake --preset "$1" >/dev/null && cmake --build --preset "$1" ${2:+--target "${@:2}"}
-}
-
 # checks_without_brokers PRESET...: the release build, the lint, the fuzzing and the
 # builds of the presets, each failure a line of build/checks.failed.
 checks_without_brokers() {
   renice -n 19 "$BASHPID" >/dev/null
-  build release sfcrimed || echo release-build >>build/checks.failed
+  build_preset release sfcrimed || echo release-build >>build/checks.failed
   "$SFCRIMED_ROOT/scripts/lint.sh" || echo lint >>build/checks.failed
   "$SFCRIMED_ROOT/scripts/fuzz.sh" --seconds 60 || echo fuzz >>build/checks.failed
   local preset
   for preset in "$@"; do
-    build "$preset" || echo "$preset-build" >>build/checks.failed
+    build_preset "$preset" || echo "$preset-build" >>build/checks.failed
   done
 }
 

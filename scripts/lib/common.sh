@@ -17,6 +17,11 @@ die() {
   exit "${DIE_STATUS:-1}"
 }
 
+# build_preset PRESET [TARGET...]: configures the CMake preset and builds it (or the targets).
+build_preset() {
+  cmake --preset "$1" >/dev/null && cmake --build --preset "$1" ${2:+--target "${@:2}"}
+}
+
 # need_value OPTION ARGC: dies unless OPTION, with ARGC arguments left counting it, has a
 # value after it.
 need_value() { [[ $2 -ge 2 ]] || die "$1 needs a value (see ${0#"$SFCRIMED_ROOT"/} --help)"; }

@@ -170,7 +170,7 @@ suite=$suite
 choice=$3
 dsc_sha256=$(sha256sum "$work/librdkafka_${version#*:}.dsc" | cut -d' ' -f1)
 configure=${configure_flags[*]}
-patches=$(cd "$here/patches" && echo *.patch)
+patches=${patches[*]##*/}
 built=$(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m), $(gcc -dumpfullversion 2>/dev/null || echo gcc)
 EOF
   rm -rf "$prefix"

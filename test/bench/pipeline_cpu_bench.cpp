@@ -92,16 +92,17 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: pipeline_cpu_bench FILE [RUNS] [PARTITIONS] [SNAPSHOT_EVERY]\n");
     return 64;
   }
-  const int runs = argc > 2 ? std::atoi(argv[2]) : 5;
-  const auto partitions = static_cast<std::size_t>(argc > 3 ? std::atoi(argv[3]) : 5);
-  const auto snapshot_every = static_cast<std::size_t>(argc > 4 ? std::atoi(argv[4]) : 100000);
+  // Each at least 1.
+  const int runs = std::max(1, argc > 2 ? std::atoi(argv[2]) : 5);
+  const auto partitions = static_cast<std::size_t>(std::max(1, argc > 3 ? std::atoi(argv[3]) : 5));
+  const auto snapshot_every = static_cast<std::size_t>(std::max(1, argc > 4 ? std::atoi(argv[4]) : 100000));
   const auto file = sfcrimed::CallFile::load(argv[1], sfcrimed::ReplayOrder::event_time, sfcrimed::OnBadRecord::skip);
-  const auto messages = messages_of(file, std::max<std::size_t>(1, partitions));
+  const auto messages = messages_of(file, partitions);
   const auto codes = sfcrimed::RadioCodes::builtin();
   std::vector<double> seconds;
   RunResult last;
-  for (int run = 0; run < std::max(1, runs); ++run) {
-    last = run_once(messages, std::max<std::size_t>(1, partitions), std::max<std::size_t>(1, snapshot_every), codes);
+  for (int run = 0; run < runs; ++run) {
+    last = run_once(messages, partitions, snapshot_every, codes);
     seconds.push_back(last.cpu_seconds);
   }
   std::sort(seconds.begin(), seconds.end());

@@ -44,7 +44,7 @@ void DrainTracker::progress(std::int32_t partition, std::int64_t next_offset) {
     return;
   }
   const std::lock_guard lock(mutex_);
-  if (targets_.empty() || done_) {
+  if (done_) {
     return;
   }
   reached_.insert(partition);

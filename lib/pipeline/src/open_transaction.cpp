@@ -8,9 +8,7 @@ namespace sfcrimed::detail {
 void OpenTransaction::emitted(std::int32_t partition, std::vector<StatsEntry> out, bool keep_entries) {
   auto& finals = final_entries[partition];
   for (auto& entry : out) {
-    if (windows.empty() || *windows.rbegin() != entry.window_start) {
-      windows.insert(entry.window_start);  // a share's entries come together: once a share
-    }
+    windows.insert(entry.window_start);
     if (entry.final) {
       finals.push_back(keep_entries ? entry : std::move(entry));
     }

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Counts a calls file independently of sfcrimed and compares the counts with what
-`sfcrimed stats --json --windows` printed, key by key.
+`sfcrimed stats --json --windows` printed, key by key; or, with --windows-topic, with the
+windows topic as Kafka's console consumer printed it (read_committed, "KEY<TAB>VALUE" per
+line): the latest message per window is its truth, one JSON object each.
 
-    expected_stats.py CALLS_FILE RADIO_CODES_JSON ACTUAL_JSON [--malformed N] [--window-seconds S]
+    expected_stats.py CALLS_FILE RADIO_CODES_JSON ACTUAL [--malformed N] [--window-seconds S]
+                      [--windows-topic [--all-final]]
 
 CALLS_FILE: a JSON array or JSON lines, optionally .bz2 or .gz. A call counts once per
 crime_id (the first time it appears); its window is call_date_time as written, floored to
@@ -58,6 +61,32 @@ def expected(calls, codes, window_seconds, malformed):
     }
 
 
+def read_windows_topic(lines, all_final):
+    """The totals the windows topic's latest messages hold, in `sfcrimed stats --json`'s shape."""
+    latest = {}
+    for line in lines:
+        key, value = line.split("\t", 1)
+        latest[key] = json.loads(value)
+    problems = []
+    got = {"calls": 0, "crime_types": collections.Counter(), "dispositions": {}, "windows": {}}
+    for key, window in latest.items():
+        if window["window_start"] != key:
+            problems.append(f"window {key}: its value's window_start is {window['window_start']}")
+        if all_final and window["final"] is not True:
+            problems.append(f"window {key}: not final")
+        if window["calls"] != sum(window["crime_types"].values()):
+            problems.append(f"window {key}: calls {window['calls']} is not the sum of its crime types")
+        got["calls"] += window["calls"]
+        for name, n in window["crime_types"].items():
+            got["crime_types"][name] += n
+            got["windows"][(window["window_start"], window["window_end"], name)] = n
+        for code, d in window["dispositions"].items():
+            entry = got["dispositions"].setdefault(code, {"description": d["description"], "count": 0})
+            entry["count"] += d["count"]
+    got["crime_types"] = dict(got["crime_types"])
+    return got, problems, len(latest)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("calls")
@@ -65,6 +94,8 @@ def main():
     parser.add_argument("actual")
     parser.add_argument("--malformed", type=int, default=0)
     parser.add_argument("--window-seconds", type=int, default=3600)
+    parser.add_argument("--windows-topic", action="store_true")
+    parser.add_argument("--all-final", action="store_true")
     args = parser.parse_args()
 
     with open(args.radio_codes, encoding="utf-8") as f:
@@ -72,12 +103,18 @@ def main():
     want = expected(read_calls(args.calls), codes, args.window_seconds, args.malformed)
     with open(args.actual, encoding="utf-8") as f:
         lines = [line for line in f.read().splitlines() if line.strip()]
-    if len(lines) != 1:
-        sys.exit(f"expected exactly one JSON line from sfcrimed stats --json, got {len(lines)}")
-    got = json.loads(lines[0])
-    got["windows"] = {(w["start"], w["end"], w["crime_type"]): w["count"] for w in got.get("windows", [])}
-
     problems = []
+    if args.windows_topic:
+        got, problems, messages = read_windows_topic(lines, args.all_final)
+        got["malformed"] = want["malformed"]  # not the windows topic's business
+        if messages == 0:
+            problems.append("the windows topic has no message")
+    else:
+        if len(lines) != 1:
+            sys.exit(f"expected exactly one JSON line from sfcrimed stats --json, got {len(lines)}")
+        got = json.loads(lines[0])
+        got["windows"] = {(w["start"], w["end"], w["crime_type"]): w["count"] for w in got.get("windows", [])}
+
     for key in ("calls", "malformed"):
         if got.get(key) != want[key]:
             problems.append(f"{key}: got {got.get(key)}, expected {want[key]}")
@@ -90,7 +127,7 @@ def main():
         print(f"{len(problems)} differences:", *problems[:40], sep="\n  ", file=sys.stderr)
         sys.exit(1)
     print(
-        f"exact: {want['calls']} calls, {len(want['crime_types'])} crime types, "
+        f"exact{' (windows topic)' if args.windows_topic else ''}: {want['calls']} calls, {len(want['crime_types'])} crime types, "
         f"{len(want['dispositions'])} dispositions, {len(want['windows'])} (window, crime type) counts, "
         f"{want['malformed']} malformed"
     )

@@ -163,6 +163,21 @@ expect_exact_stats() {
     fail "the stats of $2 differ from an independent count of $3"
 }
 
+# expect_exact_windows BOOTSTRAP WINDOWS_TOPIC CALLS_FILE [EXPECTED_STATS_OPTION...]: the
+# windows topic as Kafka's own console consumer reads it (read_committed; the latest
+# message per window) equals an independent count of CALLS_FILE per window and crime type
+# (expected_stats.py --windows-topic; --all-final to require every window final).
+expect_exact_windows() {
+  local bin
+  bin=$(kafka_home kraft)/bin
+  "$bin/kafka-console-consumer.sh" --bootstrap-server "$1" --topic "$2" --from-beginning \
+    --isolation-level read_committed --timeout-ms 15000 --formatter-property print.key=true \
+    >"$SCRATCH/windows.txt" 2>"$SCRATCH/windows.err" || true
+  [[ -s $SCRATCH/windows.txt ]] || fail "the console consumer read nothing from $2: $(tail -n 3 "$SCRATCH/windows.err")"
+  python3 "$ROOT/test/integration/expected_stats.py" "$3" "$ROOT/etc/radio_codes.json" "$SCRATCH/windows.txt" \
+    --windows-topic "${@:4}" || fail "the windows topic $2 differs from an independent count of $3"
+}
+
 # fixture_start DIR BROKERS [SECURITY]: a cluster that the tests of a ctest fixture share
 # (the shared broker, the failover tests' three nodes, the secured broker), started in
 # DIR/data on free ports, with scripts/kafka.sh's --security SECURITY (plaintext by

@@ -4,7 +4,8 @@
 # pipeline.threads 1, 2 and 4. Each time `sfcrimed stats --json --windows` must equal an
 # independent count of the file (test/integration/expected_stats.py), the dead-letter
 # topic must hold each malformed message with its reason and source in headers, and the
-# classic console consumer must read the stats topic.
+# windows topic, read by Kafka's own console consumer, must hold the same counts per
+# window and crime type, one message per window.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -24,7 +25,7 @@ for threads in 1 2 4; do
   assert_status 0 "pipeline --drain with $threads threads" "$sfcrimed" --kafka.bootstrap "$bootstrap" \
     --kafka.topic "$topic" --ingest.enabled false --pipeline.threads "$threads" --pipeline.group "g-$out" \
     --pipeline.stats_topic "$out.stats" --pipeline.dlq_topic "$out.dlq" --pipeline.state_topic "$out.state" \
-    --metrics.listen "" --drain
+    --pipeline.windows_topic "$out.windows" --metrics.listen "" --drain
   summary=$(tail -n 1 <<<"$stdout")
   assert_contains "$summary" "{\"pipeline\":{\"consumed\":$((20000 + malformed)),\"malformed\":$malformed," \
     "drain summary ($threads threads)"
@@ -34,7 +35,8 @@ for threads in 1 2 4; do
   printf '%s\n' "$stdout" >"$SCRATCH/stats.$threads.json"
   python3 "$(dirname "$0")/expected_stats.py" "$SCRATCH/calls.json" "$ROOT/etc/radio_codes.json" \
     "$SCRATCH/stats.$threads.json" --malformed "$malformed" || fail "the stats differ ($threads threads)"
-  pass "$threads threads: every count exact"
+  expect_exact_windows "$bootstrap" "$out.windows" "$SCRATCH/calls.json"
+  pass "$threads threads: every count exact, in the stats topic and in the windows topic"
 done
 
 # The dead letters: raw value, and reason and source in headers, one per malformed kind.
@@ -47,9 +49,17 @@ assert_contains "$letters" "sfcrimed.reason:call_date_time \"2018-02-30T10:00\" 
 assert_contains "$letters" "sfcrimed.reason:crime_id is missing" "dead letters"
 pass "$malformed dead letters, each with its reason and source"
 
-# The stats topic as Kafka users read it.
-first=$("$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$topic.t1.stats" \
-  --from-beginning --max-messages 1 --timeout-ms 60000 --formatter-property print.key=true 2>/dev/null)
+# The stats topic as Kafka users read it: shares, and the partitions' progress.
+read=$("$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$topic.t1.stats" \
+  --from-beginning --isolation-level read_committed --timeout-ms 10000 --formatter-property print.key=true \
+  2>/dev/null || true)
+first=$(grep -m 1 '^\["2018' <<<"$read" || true)
 [[ $first =~ ^\[\"2018-[0-9-]+T[0-9:]+\",[0-3]\]$'\t'\{\"window_start\":.*\"crime_types\":\{.*\"dispositions\":\{ ]] ||
-  fail "the console consumer read from the stats topic:"$'\n'"$first"
+  fail "the console consumer read from the stats topic:"$'\n'"$(head -n 5 <<<"$read")"
+assert_contains "$read" '["progress",0]'$'\t''{"partition":0,"closed_through":' "the stats topic's progress messages"
 pass "the console consumer reads the stats topic: $first"
+# And the windows topic: one JSON object per window, keyed by its start.
+first=$(head -n 1 "$SCRATCH/windows.txt")
+[[ $first =~ ^2018-[0-9-]+T[0-9:]+$'\t'\{\"window_start\":\"2018[^,]*,\"window_end\":[^,]*,\"final\":(true|false),\"calls\":[0-9]+,\"crime_types\":\{.*\"dispositions\":\{ ]] ||
+  fail "the console consumer read from the windows topic:"$'\n'"$first"
+pass "the console consumer reads the windows topic: ${first:0:160}..."

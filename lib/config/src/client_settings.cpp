@@ -57,6 +57,17 @@ bool uses_consumer_group_protocol(const Config& config) {
 }
 
 kafka::Settings group_consumer_settings(const Config& config, const std::string& member) {
+  return group_consumer_settings(config, member, config.pipeline.group);
+}
+
+kafka::Settings group_offsets_reader_settings(const Config& config, const std::string& client_id,
+                                              const std::string& group) {
+  kafka::Settings settings = client_settings(config, client_id);
+  settings.insert(settings.end(), {{"group.id", group}, {"enable.auto.commit", "false"}});
+  return settings;
+}
+
+kafka::Settings group_consumer_settings(const Config& config, const std::string& member, const std::string& group) {
   kafka::Settings settings = client_settings(config, member);
   settings.insert(settings.end(), config.consumer.begin(), config.consumer.end());
   if (uses_consumer_group_protocol(config)) {
@@ -65,7 +76,7 @@ kafka::Settings group_consumer_settings(const Config& config, const std::string&
     remove_property(settings, "session.timeout.ms");
     remove_property(settings, "heartbeat.interval.ms");
   }
-  settings.insert(settings.end(), {{"group.id", config.pipeline.group},
+  settings.insert(settings.end(), {{"group.id", group},
                                    // Static membership: a restarted thread takes its
                                    // partitions back without waiting out its old session.
                                    {"group.instance.id", member},

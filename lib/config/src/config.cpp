@@ -357,6 +357,10 @@ std::string stats_topic(const Config& config) {
 std::string state_topic(const Config& config) {
   return config.pipeline.state_topic.empty() ? config.kafka.topic + ".state" : config.pipeline.state_topic;
 }
+std::string windows_topic(const Config& config) {
+  return config.pipeline.windows_topic.empty() ? config.kafka.topic + ".windows" : config.pipeline.windows_topic;
+}
+std::string windows_group(const Config& config) { return config.pipeline.group + ".windows"; }
 
 std::string pipeline_instance(const Config& config) {
   if (!config.pipeline.instance.empty()) {
@@ -369,6 +373,10 @@ std::string pipeline_instance(const Config& config) {
 std::string pipeline_member(const Config& config, int thread) {
   return config.pipeline.group + "." + config.kafka.topic + "." + pipeline_instance(config) + "." +
          std::to_string(thread);
+}
+
+std::string windows_member(const Config& config) {
+  return windows_group(config) + "." + config.kafka.topic + "." + pipeline_instance(config);
 }
 
 Invocation parse_invocation(int argc, const char* const* argv) {

@@ -298,6 +298,9 @@ constexpr auto kTable = std::to_array<Setting>({
      field<&Config::pipeline, &PipelineConfig::stats_topic>()},
     {"pipeline.state_topic", "compacted topic of the pipeline's recoverable state (empty: <kafka.topic>.state)",
      field<&Config::pipeline, &PipelineConfig::state_topic>()},
+    {"pipeline.windows_topic",
+     "compacted topic of merged windows, one message per window over all partitions (empty: <kafka.topic>.windows)",
+     field<&Config::pipeline, &PipelineConfig::windows_topic>()},
 
     {"metrics.listen", "address:port of the HTTP endpoint: the live page (/), /metrics, /healthz, /readyz; empty: none",
      field<&Config::metrics, &MetricsConfig::listen>(listen_address)},

@@ -276,4 +276,14 @@ std::vector<GroupMember> describe_group(RdKafka::Handle& client, const std::stri
   return members;
 }
 
+std::unique_ptr<RdKafka::KafkaConsumer> offsets_reader(const Settings& settings) {
+  const auto conf = make_conf(settings);
+  std::string error;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) {
+    throw std::runtime_error("cannot create a consumer to read a group's offsets: " + error);
+  }
+  return consumer;
+}
+
 }  // namespace sfcrimed::kafka

@@ -200,12 +200,7 @@ void read_stats_topic(const Settings& settings, const std::string& topic, StatsT
           return;
         }
         if (why == kOldStatsFormat) {
-          throw OldStatsFormat(
-              "the stats topic '" + topic + "' holds messages of an older sfcrimed (partition " +
-              std::to_string(message.partition()) + " offset " + std::to_string(message.offset()) +
-              ": one count per message, with \"metric\"); this one writes one message per window and partition "
-              "and does not read them: give it new topics (another kafka.topic, or kafka.stats_topic and "
-              "kafka.state_topic), or delete the old stats and state topics and count again");
+          throw old_stats_format(topic, message.partition(), message.offset());
         }
         if (refused) {
           refused(message, why);

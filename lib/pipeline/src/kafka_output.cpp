@@ -54,8 +54,8 @@ void KafkaOutput::dead_letter(const Record& record, std::string_view reason) {
                       {"sfcrimed.source.offset", std::to_string(record.offset)}});
 }
 
-void KafkaOutput::stats(std::string_view key, std::string_view value) {
-  producer_->produce(stats_, RdKafka::Topic::PARTITION_UA, key, value, {});
+void KafkaOutput::stats(std::int32_t partition, std::string_view key, std::string_view value) {
+  producer_->produce(stats_, partition, key, value, {});
 }
 
 void KafkaOutput::snapshot(std::int32_t partition, std::string_view value) {

@@ -13,23 +13,12 @@ constexpr std::chrono::seconds kInterval{1};
 // One reading's requests: a leader that does not answer makes this reading older, not later.
 constexpr std::chrono::seconds kReadTimeout{5};
 
-std::unique_ptr<RdKafka::KafkaConsumer> offsets_reader(const Config& config) {
-  kafka::Settings settings = client_settings(config, config.pipeline.group + ".monitor");
-  settings.insert(settings.end(), {{"group.id", config.pipeline.group}, {"enable.auto.commit", "false"}});
-  const auto conf = kafka::make_conf(settings);
-  std::string error;
-  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), error));
-  if (!consumer) {
-    throw std::runtime_error("cannot create the pipeline monitor's consumer: " + error);
-  }
-  return consumer;
-}
-
 }  // namespace
 
 PartitionMonitor::PartitionMonitor(PipelineShared& shared, std::vector<Health::Part*> threads)
     : shared_(shared),
-      offsets_(offsets_reader(shared.config)),
+      offsets_(kafka::offsets_reader(group_offsets_reader_settings(
+          shared.config, shared.config.pipeline.group + ".monitor", shared.config.pipeline.group))),
       threads_(std::move(threads)),
       health_(shared.health.add("pipeline monitor")),
       unassigned_(shared.health.add("pipeline partitions")) {}

@@ -57,11 +57,12 @@ void set_up_topics(detail::PipelineShared& shared, const std::stop_token& stop) 
   shared.partitions = count(config.kafka.topic);
   for (const auto& [topic, topic_config] :
        {std::pair{shared.dlq, kafka::Settings{}}, std::pair{shared.stats, stats_topic_config()},
-        std::pair{shared.state, state_topic_config()}}) {
+        std::pair{shared.state, state_topic_config()}, std::pair{shared.windows, stats_topic_config()}}) {
     if (ensure(topic, shared.partitions, topic_config)) {
       log::info("pipeline", "created topic " + topic + " with " + std::to_string(shared.partitions) + " partitions");
     }
   }
+  shared.stats_partitions = count(shared.stats);
   if (const int state_partitions = count(shared.state); state_partitions < shared.partitions) {
     throw std::runtime_error("the state topic '" + shared.state + "' has " + std::to_string(state_partitions) +
                              " partitions, fewer than the " + std::to_string(shared.partitions) + " of '" +
@@ -98,8 +99,42 @@ void run_thread(detail::PipelineShared& shared, int index, const std::stop_token
   }
 }
 
-// The consumer threads and the monitor, until the threads end; the monitor's failure
-// (the drain's end offsets unreadable) stops the threads, as a thread's failure does.
+// The windows stage (merge_thread.hpp), with librdkafka's I/O: a member of the windows
+// group reading the stats topic, its transactional producer writing the windows topic,
+// both named windows_member() (<group>.windows.<topic>.<instance>).
+void run_merge(detail::PipelineShared& shared, const std::stop_token& stop, const std::atomic<bool>& inputs_done,
+               Health::Part& health) {
+  const Config& config = shared.config;
+  const std::string name = windows_member(config);
+  std::stop_source stopped;
+  const std::stop_callback on_stop(stop, [&] { stopped.request_stop(); });
+  const std::stop_callback on_failure(shared.failed.get_token(), [&] { stopped.request_stop(); });
+  detail::KafkaCalls calls(shared.retry_policy(stopped.get_token()), health, "the windows stage");
+  detail::KafkaSource source(group_consumer_settings(config, name, windows_group(config)), shared.stats);
+  detail::KafkaOutput output([&] { return transactional_producer_settings(config, name); }, source, calls,
+                             shared.stats, shared.dlq, shared.windows, shared.state);
+  detail::KafkaMergeStore store(client_settings(config, name + ".reader"),
+                                kafka::offsets_reader(group_offsets_reader_settings(config, name + ".offsets",
+                                                                                    windows_group(config))),
+                                shared.admin->handle(), shared.stats, shared.stats_partitions, shared.partitions, calls);
+  detail::MergeThread thread(shared, stopped.get_token(), inputs_done, health, {source, output, store});
+  try {
+    thread.run();
+  } catch (const std::exception& e) {
+    if (source.fenced() || output.fenced()) {
+      throw InstanceClash("the windows stage (" + name + ") was fenced: another process joined group " +
+                          windows_group(config) + " as instance '" + pipeline_instance(config) +
+                          "' and took over its ids (" + e.what() + "); give each instance of a group its own "
+                          "pipeline.instance");
+    }
+    throw;
+  }
+}
+
+// The consumer threads, the windows stage and the monitor, until the threads end; the
+// windows stage ends after the consumer threads (a drain's merge reads all they wrote).
+// The monitor's failure (the drain's end offsets unreadable) stops the threads, as a
+// thread's failure does.
 void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
   const int count = shared.config.pipeline.threads;
   std::vector<Health::Part*> parts;
@@ -117,6 +152,15 @@ void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
       shared.fail(std::current_exception());
     }
   });
+  std::atomic<bool> inputs_done{false};
+  Health::Part& merge_health = shared.health.add("pipeline windows stage");
+  std::jthread merge_thread([&] {
+    try {
+      run_merge(shared, stop, inputs_done, merge_health);
+    } catch (...) {
+      shared.fail(std::current_exception());
+    }
+  });
   {
     std::vector<std::jthread> threads;
     threads.reserve(static_cast<std::size_t>(count));
@@ -130,6 +174,8 @@ void run_threads(detail::PipelineShared& shared, const std::stop_token& stop) {
       });
     }
   }
+  inputs_done.store(true, std::memory_order_release);
+  merge_thread.join();
   monitor_thread.request_stop();
   const std::lock_guard lock(shared.wake_mutex);
   shared.wake.notify_all();
@@ -154,7 +200,6 @@ PipelineReport Pipeline::run(const std::stop_token& stop) {
   const Config& config = shared.config;
   shared.admin = std::make_unique<kafka::Producer>(client_settings(config, "sfcrimed-pipeline-admin"));
   set_up_topics(shared, stop);
-  shared.window_log = std::make_unique<WindowLog>(shared.partitions);
   shared.metrics.pipeline.threads.Set(config.pipeline.threads);
   shared.metrics.describe_instance(config.pipeline.group, pipeline_instance(config));
   log::info("pipeline", std::to_string(config.pipeline.threads) + " threads consuming " + config.kafka.topic + " (" +

@@ -16,6 +16,7 @@ PipelineShared::PipelineShared(const Config& config_in, Metrics& metrics_in, Hea
       dlq(dlq_topic(config_in)),
       stats(stats_topic(config_in)),
       state(state_topic(config_in)),
+      windows(windows_topic(config_in)),
       latency_bounds(latency_buckets()) {}
 
 kafka::RetryPolicy PipelineShared::retry_policy(const std::stop_token& stop) const {

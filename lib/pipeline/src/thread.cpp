@@ -87,9 +87,10 @@ void PipelineThread::commit_if_due() {
 }
 
 // A partition with nothing more to read that has had no call for pipeline.idle_timeout
-// closes its open windows: their shares go out final. Reading to the end first keeps a
-// consumer that is behind (or a broker that is away) from closing windows whose calls
-// are still in the topic.
+// goes idle: it closes its open windows (their shares go out final) and says so in its
+// progress, so that the windows stage does not wait for it. Reading to the end first
+// keeps a consumer that is behind (or a broker that is away) from closing windows whose
+// calls are still in the topic.
 void PipelineThread::close_idle_partitions() {
   const auto timeout = shared_.config.pipeline.idle_timeout;
   if (timeout.count() == 0) {
@@ -97,8 +98,12 @@ void PipelineThread::close_idle_partitions() {
   }
   for (auto& [partition, state] : owned_) {
     const auto found = activity_.find(partition);
-    if (state.open_windows() == 0 || found == activity_.end() || !found->second.at_end ||
+    if (found == activity_.end() || found->second.idle || !found->second.at_end ||
         clock_ - found->second.last_record < timeout) {
+      continue;
+    }
+    found->second.idle = true;
+    if (state.open_windows() == 0) {
       continue;
     }
     state.close_open_windows();
@@ -131,7 +136,7 @@ void PipelineThread::end_of_partition(std::int32_t partition, std::int64_t end) 
     return;
   }
   // The idle clock starts here: at the first end seen after the partition came to this thread.
-  activity_.try_emplace(partition, Activity{clock_, false}).first->second.at_end = true;
+  activity_.try_emplace(partition, Activity{clock_, false, false}).first->second.at_end = true;
   if (end > found->second.next_offset()) {
     found->second.set_next_offset(end);
     transaction_.changed.insert(partition);
@@ -150,7 +155,12 @@ void PipelineThread::handle(const Record& record) {
   const WallSeconds closed_before = state.closed_through();
   const Outcome outcome = handler_.handle(record.value, state);
   counts_.count(outcome);
-  activity_.insert_or_assign(record.partition, Activity{clock_, false});
+  if (const auto woke = activity_.find(record.partition); woke != activity_.end() && woke->second.idle) {
+    // Awake again: the windows stage hears it before any share of the new call's window.
+    woke->second.idle = false;
+    emit_progress(progress(record.partition, state));
+  }
+  activity_.insert_or_assign(record.partition, Activity{clock_, false, false});
   if (outcome == Outcome::malformed) {
     io_.output.dead_letter(record, handler_.reason());
   } else if (outcome == Outcome::late) {

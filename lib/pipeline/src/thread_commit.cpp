@@ -2,6 +2,7 @@
 // snapshots and consumer offsets together (TransactionalOutput), so that a crash at any
 // moment loses and doubles nothing. A transaction the output could not commit is undone
 // here too (rewind), and its records read again.
+#include <algorithm>
 #include <utility>
 
 #include "sfcrimed/log.hpp"
@@ -13,11 +14,17 @@ namespace sfcrimed::detail {
 // True when what was done since the last commit is committed (or there was nothing);
 // false when the transaction had to be aborted and the thread rewound to the last commit.
 bool PipelineThread::commit(OpenWindows open) {
-  if (transaction_.changed.empty() && (open != OpenWindows::all || owned_.empty())) {
+  if (transaction_.changed.empty() && (open != OpenWindows::all || owned_.empty()) && !progress_due()) {
     return true;  // nothing new: no empty transactions
   }
   std::map<std::int32_t, std::int64_t> offsets;
   try {
+    for (const auto& [partition, state] : owned_) {
+      if (const auto now = progress(partition, state); !progress_written_.contains(partition) ||
+                                                       progress_written_.at(partition) != now) {
+        emit_progress(now);
+      }
+    }
     for (auto& [partition, state] : owned_) {
       offsets.emplace(partition, state.next_offset());
       if (transaction_.changed.contains(partition) || open == OpenWindows::all) {
@@ -45,12 +52,8 @@ void PipelineThread::committed(OpenWindows open) {
   const auto now = now_();
   std::set<WallSeconds> closed_windows;
   for (const auto partition : transaction_.changed) {
-    const auto& entries = transaction_.final_entries[partition];
-    for (const auto& entry : entries) {
+    for (const auto& entry : transaction_.final_entries[partition]) {
       closed_windows.insert(entry.window_start);
-    }
-    for (const auto& line : shared_.window_log->report(partition, owned_.at(partition).closed_through(), entries)) {
-      log::info("window", line);
     }
   }
   {
@@ -77,6 +80,7 @@ void PipelineThread::rewind(const std::string& why) {
   probe_.aborted();
   io_.output.abort();
   transaction_.clear();
+  progress_written_.clear();
   counts_.clear();
   std::vector<std::int32_t> partitions;
   partitions.reserve(owned_.size());
@@ -100,11 +104,36 @@ void PipelineThread::emit(std::int32_t partition, PartitionWindows& state, OpenW
   for_each_share(entries, [&](std::span<const StatsEntry> share) {
     const std::string key = share_key(share.front().window_start, partition);
     const std::string value = share_value(share);
-    io_.output.stats(key, value);
+    io_.output.stats(share_partition(share.front().window_start, shared_.stats_partitions), key, value);
     ++transaction_.stats_messages;
     transaction_.stats_bytes += key.size() + value.size();
   });
   transaction_.emitted(partition, std::move(entries), static_cast<bool>(shared_.stats_listener));
+}
+
+PartitionClosure PipelineThread::progress(std::int32_t partition, const PartitionWindows& state) const {
+  const auto found = activity_.find(partition);
+  return {partition, state.closed_through(), found != activity_.end() && found->second.idle};
+}
+
+bool PipelineThread::progress_due() const {
+  return std::any_of(owned_.begin(), owned_.end(), [&](const auto& owned) {
+    const auto written = progress_written_.find(owned.first);
+    return written == progress_written_.end() || written->second != progress(owned.first, owned.second);
+  });
+}
+
+// A partition's progress goes to every partition of the stats topic: each holds windows
+// this partition may have calls for.
+void PipelineThread::emit_progress(const PartitionClosure& progress) {
+  const std::string key = progress_key(progress.partition);
+  const std::string value = progress_value(progress);
+  for (std::int32_t stats_partition = 0; stats_partition < shared_.stats_partitions; ++stats_partition) {
+    io_.output.stats(stats_partition, key, value);
+    ++transaction_.stats_messages;
+    transaction_.stats_bytes += key.size() + value.size();
+  }
+  progress_written_.insert_or_assign(progress.partition, progress);
 }
 
 }  // namespace sfcrimed::detail

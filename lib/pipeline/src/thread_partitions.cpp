@@ -81,6 +81,7 @@ void PipelineThread::publish(std::int32_t partition, const PartitionWindows& sta
 void PipelineThread::forget_partition(std::int32_t partition) {
   owned_.erase(partition);
   activity_.erase(partition);
+  progress_written_.erase(partition);
   transaction_.forget_partition(partition);
   shared_.board.released(partition);
   probe_.forget_partition(partition);

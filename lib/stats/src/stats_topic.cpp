@@ -267,7 +267,11 @@ std::string share_key(WallSeconds window_start, std::int32_t partition) {
   return key;
 }
 
-std::string share_value(std::span<const StatsEntry> entries) {
+namespace {
+
+// A share's value (with its partition) or a merged window's (without): the counts of
+// `entries`, one window's, as the formats above say.
+std::string counts_value(std::span<const StatsEntry> entries, std::optional<std::int32_t> partition) {
   if (entries.empty()) {
     throw std::logic_error("a stats share without counts");
   }
@@ -280,7 +284,9 @@ std::string share_value(std::span<const StatsEntry> entries) {
   append_json_string(value, format_wall_time(first.window_start));
   value += R"(,"window_end":)";
   append_json_string(value, format_wall_time(first.window_end));
-  value += R"(,"partition":)" + std::to_string(first.partition);
+  if (partition) {
+    value += R"(,"partition":)" + std::to_string(*partition);
+  }
   value += first.final ? R"(,"final":true)" : R"(,"final":false)";
   value += R"(,"calls":)" + std::to_string(calls);
   for (const auto metric : {StatsMetric::crime_type, StatsMetric::disposition}) {
@@ -308,6 +314,76 @@ std::string share_value(std::span<const StatsEntry> entries) {
   }
   value += "}}";
   return value;
+}
+
+}  // namespace
+
+std::string share_value(std::span<const StatsEntry> entries) {
+  return counts_value(entries, entries.empty() ? 0 : entries.front().partition);
+}
+
+std::string window_key(WallSeconds window_start) { return format_wall_time(window_start); }
+
+std::string window_value(std::span<const StatsEntry> entries) { return counts_value(entries, std::nullopt); }
+
+std::int32_t share_partition(WallSeconds window_start, std::int32_t stats_partitions) {
+  // splitmix64's finaliser: neighbouring windows (multiples of the window length) spread
+  // over the partitions whatever the length.
+  auto mixed = static_cast<std::uint64_t>(window_start);
+  mixed = (mixed ^ (mixed >> 30U)) * 0xbf58476d1ce4e5b9ULL;
+  mixed = (mixed ^ (mixed >> 27U)) * 0x94d049bb133111ebULL;
+  mixed ^= mixed >> 31U;
+  return static_cast<std::int32_t>(mixed % static_cast<std::uint64_t>(std::max(1, stats_partitions)));
+}
+
+std::string progress_key(std::int32_t partition) { return R"(["progress",)" + std::to_string(partition) + ']'; }
+
+bool is_progress_key(std::string_view key) { return key.starts_with(R"(["progress",)"); }
+
+std::string progress_value(const PartitionClosure& progress) {
+  std::string value = R"({"partition":)" + std::to_string(progress.partition) + R"(,"closed_through":)";
+  if (progress.closed_through == PartitionClosure::kNothingClosed) {
+    value += "null";
+  } else {
+    append_json_string(value, format_wall_time(progress.closed_through));
+  }
+  value += progress.idle ? R"(,"idle":true})" : R"(,"idle":false})";
+  return value;
+}
+
+std::optional<PartitionClosure> parse_progress_value(std::string_view value, std::string& why) {
+  thread_local od::parser parser;
+  thread_local std::string padded;
+  od::document document;
+  od::object object;
+  if (!detail::open_json_object(parser, padded, value, document, object, why)) {
+    return std::nullopt;
+  }
+  PartitionClosure progress;
+  std::int64_t partition = -1;
+  if (object["partition"].get_int64().get(partition) != simdjson::SUCCESS || partition < 0 ||
+      partition > std::numeric_limits<std::int32_t>::max()) {
+    why = "partition is missing or not a partition number";
+    return std::nullopt;
+  }
+  progress.partition = static_cast<std::int32_t>(partition);
+  od::value closed;
+  if (object["closed_through"].get(closed) != simdjson::SUCCESS) {
+    why = "closed_through is missing (a date-time, or null before the first window closed)";
+    return std::nullopt;
+  }
+  bool is_null = false;
+  if (closed.is_null().get(is_null) != simdjson::SUCCESS || !is_null) {
+    if (auto reason = read_wall_time("closed_through", closed, progress.closed_through)) {
+      why = std::move(*reason);
+      return std::nullopt;
+    }
+  }
+  if (object["idle"].get_bool().get(progress.idle) != simdjson::SUCCESS) {
+    why = "idle is missing or not true or false";
+    return std::nullopt;
+  }
+  return progress;
 }
 
 std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value, std::string& why) {
@@ -366,6 +442,15 @@ std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value,
   return entries;
 }
 
+OldStatsFormat old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+  return OldStatsFormat("the stats topic '" + topic + "' holds messages of an older sfcrimed (partition " +
+                        std::to_string(partition) + " offset " + std::to_string(offset) +
+                        ": one count per message, with \"metric\"); this one writes one message per window and "
+                        "partition and does not read them: give it new topics (another kafka.topic, or "
+                        "pipeline.stats_topic, pipeline.state_topic and pipeline.windows_topic, with another "
+                        "pipeline.group), or delete the old stats and state topics and count again");
+}
+
 bool StatsTotals::add(std::string_view key, std::string_view value, std::string& why) {
   // Whatever this message says, it is now the key's latest word: a value that is no share
   // removes the earlier one too, as compaction eventually will, so that the totals do not
@@ -373,6 +458,9 @@ bool StatsTotals::add(std::string_view key, std::string_view value, std::string&
   if (value.empty()) {
     forget(key);  // a tombstone
     return true;
+  }
+  if (is_progress_key(key)) {
+    return true;  // for the windows stage: no counts in it
   }
   auto share = parse_share_value(value, why);
   if (!share) {

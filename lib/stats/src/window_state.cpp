@@ -246,7 +246,8 @@ PartitionWindows PartitionWindows::restore(std::string_view snapshot, WindowSpec
     throw SnapshotError(
         "the state topic holds a snapshot of an older sfcrimed, whose stats topic has one count per message; this "
         "one writes one message per window and partition, and does not mix the two: give it new topics (another "
-        "kafka.topic, or kafka.stats_topic and kafka.state_topic), or delete the old state and stats topics and "
+        "kafka.topic, or pipeline.stats_topic, pipeline.state_topic and pipeline.windows_topic, with another "
+        "pipeline.group), or delete the old state and stats topics and "
         "count again");
   }
   if (version != 2) {

@@ -29,6 +29,7 @@ inline std::string call_json(const std::string& id, const std::string& type, con
 class FakeSource final : public detail::Source {
  public:
   std::map<std::int32_t, std::vector<std::string>> topic;  // values by partition
+  std::map<std::int32_t, std::vector<std::string>> keys;   // their keys, where a test gives them
   bool cooperative = false;
 
   // The group gives `partitions`, or takes them back, at the next poll.
@@ -59,7 +60,10 @@ class FakeSource final : public detail::Source {
     for (auto& [partition, position] : position_) {
       const auto& values = topic[partition];
       if (position < static_cast<std::int64_t>(values.size())) {
-        Polled polled{Polled::Kind::record, {partition, position, {}, values[static_cast<std::size_t>(position)], {}}};
+        const auto index = static_cast<std::size_t>(position);
+        const auto& partition_keys = keys[partition];
+        const std::string_view key = index < partition_keys.size() ? std::string_view(partition_keys[index]) : "";
+        Polled polled{Polled::Kind::record, {partition, position, key, values[index], {}}};
         ++position;
         return polled;
       }
@@ -128,11 +132,20 @@ class FakeOutput final : public detail::TransactionalOutput {
   std::map<std::int32_t, std::int64_t> committed_offsets;
   std::vector<std::string> committed_dead_letters;  // their reasons
   StatsTotals committed_stats;
+  // Every stats message committed, in order: its partition, key and value.
+  struct StatsMessage {
+    std::int32_t partition = 0;
+    std::string key;
+    std::string value;
+  };
+  std::vector<StatsMessage> committed_messages;
 
   void dead_letter(const detail::Record& /*record*/, std::string_view reason) override {
     open_dead_letters_.emplace_back(reason);
   }
-  void stats(std::string_view key, std::string_view value) override { open_stats_.emplace_back(key, value); }
+  void stats(std::int32_t partition, std::string_view key, std::string_view value) override {
+    open_stats_.push_back({partition, std::string(key), std::string(value)});
+  }
   void snapshot(std::int32_t partition, std::string_view value) override {
     open_snapshots_[partition] = std::string(value);
   }
@@ -142,8 +155,9 @@ class FakeOutput final : public detail::TransactionalOutput {
       throw kafka::TransactionError("the broker refused the commit (a test)", true);
     }
     std::string why;
-    for (const auto& [key, value] : open_stats_) {
-      committed_stats.add(key, value, why);
+    for (const auto& message : open_stats_) {
+      committed_stats.add(message.key, message.value, why);
+      committed_messages.push_back(message);
     }
     committed_dead_letters.insert(committed_dead_letters.end(), open_dead_letters_.begin(), open_dead_letters_.end());
     for (auto& [partition, snapshot] : open_snapshots_) {
@@ -169,7 +183,7 @@ class FakeOutput final : public detail::TransactionalOutput {
   }
 
   FakeStateStore& store_;
-  std::vector<std::pair<std::string, std::string>> open_stats_;
+  std::vector<StatsMessage> open_stats_;
   std::vector<std::string> open_dead_letters_;
   std::map<std::int32_t, std::string> open_snapshots_;
 };

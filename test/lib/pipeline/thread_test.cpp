@@ -5,60 +5,12 @@
 #include <string>
 #include <vector>
 
-#include "fake_io.hpp"
-#include "sfcrimed/window_log.hpp"
+#include "thread_fixture.hpp"
 
 using sfcrimed::test::call_json;
 
-namespace {
-
 using namespace std::chrono_literals;
-
-// A pipeline thread over fakes, with a clock that moves only when the test says.
-struct ThreadFixture {
-  sfcrimed::Config config;
-  sfcrimed::Metrics metrics;
-  sfcrimed::Health health{std::chrono::minutes(1)};
-  std::unique_ptr<sfcrimed::detail::PipelineShared> shared;
-  sfcrimed::test::FakeSource source;
-  std::unique_ptr<sfcrimed::test::FakeStateStore> store;
-  std::unique_ptr<sfcrimed::test::FakeOutput> output;
-  sfcrimed::detail::Clock::time_point now{};
-  std::stop_source stop;
-  std::unique_ptr<sfcrimed::detail::PipelineThread> thread;
-
-  explicit ThreadFixture(int partitions = 2) {
-    config.pipeline.commit_interval = 1s;
-    shared = std::make_unique<sfcrimed::detail::PipelineShared>(config, metrics, health);
-    shared->partitions = partitions;
-    shared->window_log = std::make_unique<sfcrimed::WindowLog>(partitions);
-    store = std::make_unique<sfcrimed::test::FakeStateStore>(shared->spec);
-    output = std::make_unique<sfcrimed::test::FakeOutput>(*store);
-    thread = std::make_unique<sfcrimed::detail::PipelineThread>(
-        *shared, 0, stop.get_token(), health.add("pipeline thread 0"),
-        sfcrimed::detail::ThreadIo{source, *output, *store}, [this] { return now; });
-  }
-
-  // `count` calls in `partition`, all in the hour from 09:00, ids from `first`.
-  void calls(std::int32_t partition, int count, int first = 0) {
-    for (int index = first; index < first + count; ++index) {
-      source.topic[partition].push_back(
-          call_json("c" + std::to_string(index), "Traffic Stop", "2018-10-02T09:" + std::to_string(10 + index % 40)));
-    }
-  }
-  void poll(int times = 20) const {
-    for (int step = 0; step < times; ++step) {
-      thread->poll_once();
-    }
-  }
-  // Past the commit interval, and one more poll to notice.
-  void tick() {
-    now += 2s;
-    thread->poll_once();
-  }
-};
-
-}  // namespace
+using sfcrimed::test::ThreadFixture;
 
 TEST_CASE("a thread commits its records, state and offsets together when its clock says so", "[pipeline_thread]") {
   ThreadFixture fixture;

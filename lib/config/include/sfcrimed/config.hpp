@@ -69,6 +69,7 @@ struct PipelineConfig {
   std::string dlq_topic;    // the topic names; empty: <kafka.topic>.dlq, .stats, .state
   std::string stats_topic;
   std::string state_topic;
+  std::string windows_topic;
 };
 
 struct MetricsConfig {
@@ -127,6 +128,9 @@ kafka::Settings default_consumer_settings();
 std::string dlq_topic(const Config& config);
 std::string stats_topic(const Config& config);
 std::string state_topic(const Config& config);
+std::string windows_topic(const Config& config);
+// The windows stage's consumer group: <pipeline.group>.windows.
+std::string windows_group(const Config& config);
 
 // This process's name in its group: pipeline.instance, or the host name when that is empty.
 std::string pipeline_instance(const Config& config);
@@ -135,6 +139,8 @@ std::string pipeline_instance(const Config& config);
 // calls topic, instance and thread, so that a restarted thread takes over (fences) its
 // predecessor and two instances of one group never fence each other.
 std::string pipeline_member(const Config& config, int thread);
+// The same for this instance's windows stage: <group>.windows.<topic>.<instance>.
+std::string windows_member(const Config& config);
 
 // The effective configuration as ini text, secrets masked (--print-config, start-up log).
 std::string to_ini(const Config& config);

@@ -20,11 +20,32 @@
 // partitions. "final": true once the partition has closed the window (its watermark
 // passed the window's end, or the partition went idle): the share will not change again.
 //
+// Besides the shares, each partition of the calls topic says how far it has closed its
+// windows, in every partition of the stats topic (the windows stage's input, below):
+//
+//   key    ["progress",2]
+//   value  {"partition":2,"closed_through":"2018-10-02T09:00:00","idle":false}
+//          every window of the partition ending at or before closed_through is final (null:
+//          none yet); idle: it has had no call for pipeline.idle_timeout.
+//
+// A window's shares all go to one partition of the stats topic (share_partition), so the
+// windows stage can merge each window where it reads it.
+//
+// The windows topic (the windows stage's output) holds one message per window, the sum of
+// its shares over every partition of the calls topic:
+//
+//   key    2018-10-02T09:00:00
+//   value  {"window_start":"2018-10-02T09:00:00","window_end":"2018-10-02T10:00:00",
+//           "final":true,"calls":17,"crime_types":{...},"dispositions":{...}}
+//          as a share's, without "partition"; final once every partition has closed the
+//          window (or is idle).
+//
 // Before this format each message held one count ("metric", "name", "count"); such a
 // message is refused (kOldStatsFormat), never misread.
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -65,6 +86,28 @@ std::string share_value(std::span<const StatsEntry> entries);
 // The counts a share's value holds, each with the share's window, partition and final;
 // nothing when it is not a share (the reason in `why`; kOldStatsFormat for a message of
 // the format before it).
+// The partition of the stats topic that every share of the window starting at
+// `window_start` goes to, of `stats_partitions`.
+std::int32_t share_partition(WallSeconds window_start, std::int32_t stats_partitions);
+
+// A calls partition's progress message (above).
+struct PartitionClosure {
+  static constexpr WallSeconds kNothingClosed = std::numeric_limits<WallSeconds>::min();
+  std::int32_t partition = 0;
+  WallSeconds closed_through = kNothingClosed;
+  bool idle = false;
+  bool operator==(const PartitionClosure&) const = default;
+};
+std::string progress_key(std::int32_t partition);
+bool is_progress_key(std::string_view key);
+std::string progress_value(const PartitionClosure& progress);
+std::optional<PartitionClosure> parse_progress_value(std::string_view value, std::string& why);
+
+// A merged window's key and value in the windows topic (above); `entries` are its counts,
+// their partition ignored.
+std::string window_key(WallSeconds window_start);
+std::string window_value(std::span<const StatsEntry> entries);
+
 std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value, std::string& why);
 inline constexpr std::string_view kOldStatsFormat =
     "a message of the old stats format (one count per message, with \"metric\"), written by an older sfcrimed";
@@ -87,6 +130,8 @@ class OldStatsFormat : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
+// The error for a message of the old format at `partition` and `offset` of `topic`.
+OldStatsFormat old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset);
 
 // The dead-letter topic's header with why a call is there, and its value for a call that
 // came after its window had closed (any other value says why the call is malformed).

@@ -28,6 +28,8 @@ struct Record {
 
 // Offset where a partition without committed state starts: its beginning.
 inline constexpr std::int64_t kFromBeginning = -2;
+// A partition for TransactionalOutput::stats(): whichever the key's hash gives.
+inline constexpr std::int32_t kAnyPartition = -1;
 
 // The group's rebalances, as a thread sees them; called from inside Source::poll().
 class RebalanceListener {
@@ -69,7 +71,9 @@ class TransactionalOutput {
   virtual ~TransactionalOutput() = default;
 
   virtual void dead_letter(const Record& record, std::string_view reason) = 0;
-  virtual void stats(std::string_view key, std::string_view value) = 0;
+  // A message of the stats topic, into its partition `partition` (share_partition), or
+  // the key's (kAnyPartition).
+  virtual void stats(std::int32_t partition, std::string_view key, std::string_view value) = 0;
   // The snapshot of calls partition `partition`, into the same partition of the state topic.
   virtual void snapshot(std::int32_t partition, std::string_view value) = 0;
   // Commits what was written with `offsets` (each owned partition's next offset) as the

@@ -18,6 +18,7 @@
 #include "sfcrimed/kafka_retry.hpp"
 #include "sfcrimed/kafka_settings.hpp"
 #include "sfcrimed/pipeline/io.hpp"
+#include "sfcrimed/pipeline/merge_thread.hpp"
 #include "sfcrimed/producer.hpp"
 
 namespace sfcrimed::detail {
@@ -94,7 +95,7 @@ class KafkaOutput final : public TransactionalOutput {
               std::string calls_topic, std::string dlq, std::string stats, std::string state);
 
   void dead_letter(const Record& record, std::string_view reason) override;
-  void stats(std::string_view key, std::string_view value) override;
+  void stats(std::int32_t partition, std::string_view key, std::string_view value) override;
   void snapshot(std::int32_t partition, std::string_view value) override;
   void commit(const std::map<std::int32_t, std::int64_t>& offsets) override;
   void abort() override;
@@ -132,6 +133,26 @@ class KafkaStateStore final : public StateStore {
   const kafka::Settings settings_;
   const std::string topic_;
   const WindowSpec spec_;
+  KafkaCalls& calls_;
+};
+
+class KafkaMergeStore final : public MergeStore {
+ public:
+  // Reads the stats topic `topic` (`partitions` of it) with `reader` (a plain reader's
+  // settings); `offsets` reads what the windows group committed; `admin` its end offsets.
+  KafkaMergeStore(kafka::Settings reader, std::unique_ptr<RdKafka::KafkaConsumer> offsets, RdKafka::Handle& admin,
+                  std::string topic, int partitions, int calls_partitions, KafkaCalls& calls);
+
+  std::map<std::int32_t, Rebuilt> load(const std::vector<std::int32_t>& partitions) override;
+  std::map<std::int32_t, std::int64_t> ends(const std::vector<std::int32_t>& partitions) override;
+
+ private:
+  const kafka::Settings reader_;
+  std::unique_ptr<RdKafka::KafkaConsumer> offsets_;
+  RdKafka::Handle& admin_;
+  const std::string topic_;
+  const int partitions_;
+  const int calls_partitions_;
   KafkaCalls& calls_;
 };
 

@@ -26,7 +26,6 @@
 #include "sfcrimed/pipeline/partition_board.hpp"
 #include "sfcrimed/producer.hpp"
 #include "sfcrimed/radio_codes.hpp"
-#include "sfcrimed/window_log.hpp"
 #include "sfcrimed/window_state.hpp"
 
 namespace sfcrimed::detail {
@@ -45,9 +44,10 @@ class PipelineShared {
   const std::string dlq;
   const std::string stats;
   const std::string state;
+  const std::string windows;
   const prometheus::Histogram::BucketBoundaries latency_bounds;
-  int partitions = 0;  // of the calls topic, known once run() has looked
-  std::unique_ptr<WindowLog> window_log;
+  int partitions = 0;        // of the calls topic, known once run() has looked
+  int stats_partitions = 0;  // of the stats topic, likewise
   std::unique_ptr<kafka::Producer> admin;  // creates topics, reads offsets
 
   // Retrying for as long as kafka.unavailable_timeout, stopping early on `stop` or a failure.

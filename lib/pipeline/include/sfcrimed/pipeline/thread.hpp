@@ -61,6 +61,9 @@ class PipelineThread final : private RebalanceListener {
   bool commit(OpenWindows open);
   void committed(OpenWindows open);
   void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
+  [[nodiscard]] PartitionClosure progress(std::int32_t partition, const PartitionWindows& state) const;
+  [[nodiscard]] bool progress_due() const;
+  void emit_progress(const PartitionClosure& progress);
   void rewind(const std::string& why);
   void publish(std::int32_t partition, const PartitionWindows& state);
   void forget_partition(std::int32_t partition);
@@ -83,8 +86,12 @@ class PipelineThread final : private RebalanceListener {
   struct Activity {
     Clock::time_point last_record;
     bool at_end = false;
+    bool idle = false;  // closed for pipeline.idle_timeout, until its next call
   };
   std::map<std::int32_t, Activity> activity_;
+  // Per owned partition: the progress message last written (the windows stage's input);
+  // forgotten when a transaction aborts, so that it is written again.
+  std::map<std::int32_t, PartitionClosure> progress_written_;
   OpenTransaction transaction_;
   bool assigned_once_ = false;
   bool said_idle_ = false;  // "owns no partition": more members than partitions, said once

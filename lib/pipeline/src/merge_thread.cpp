@@ -1,0 +1,222 @@
+// The windows stage's loop: the stats topic's messages merged per window, written to the
+// windows topic with this group's offsets in one transaction per commit interval.
+#include "sfcrimed/pipeline/merge_thread.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "sfcrimed/log.hpp"
+#include "sfcrimed/producer.hpp"
+#include "sfcrimed/window_log.hpp"
+
+namespace sfcrimed::detail {
+namespace {
+
+constexpr std::chrono::milliseconds kPollTimeout = std::chrono::milliseconds(100);
+
+}  // namespace
+
+MergeThread::MergeThread(PipelineShared& shared, std::stop_token stop, const std::atomic<bool>& inputs_done,
+                         Health::Part& health, MergeIo io, Now now)
+    : shared_(shared),
+      stop_(std::move(stop)),
+      inputs_done_(inputs_done),
+      health_(health),
+      io_(io),
+      now_(std::move(now)),
+      last_commit_(now_()) {}
+
+void MergeThread::run() {
+  try {
+    while (!stop_.stop_requested() && !inputs_done_.load(std::memory_order_acquire)) {
+      poll_once();
+    }
+    finish();
+  } catch (const kafka::Interrupted& e) {
+    log::notice("pipeline", std::string("windows stage: ") + e.what() +
+                                "; what it merged since its last commit is merged again by the next run");
+  }
+}
+
+void MergeThread::poll_once() {
+  const Source::Polled polled = io_.source.poll(kPollTimeout, *this);
+  try {
+    if (polled.kind == Source::Polled::Kind::record) {
+      handle(polled.record);
+    } else if (polled.kind == Source::Polled::Kind::end_of_partition) {
+      if (const auto found = next_.find(polled.record.partition);
+          found != next_.end() && polled.record.offset > found->second) {
+        found->second = polled.record.offset;  // past transaction markers: committed with the next transaction
+        changed_ = true;
+      }
+    } else {
+      io_.output.idle();
+    }
+  } catch (const kafka::TransactionError& e) {
+    if (!e.abortable()) {
+      throw;
+    }
+    rewind(e.what());
+  }
+  commit_if_due();
+}
+
+void MergeThread::handle(const Record& record) {
+  const auto found = merges_.find(record.partition);
+  if (found == merges_.end() || record.offset < next_.at(record.partition)) {
+    return;  // not ours (any more), or merged before a rewind
+  }
+  std::string why;
+  if (!found->second.add(record.key, record.value, why)) {
+    if (why == kOldStatsFormat) {
+      throw old_stats_format(shared_.stats, record.partition, record.offset);
+    }
+    log::warning("pipeline", "windows stage: message " + std::to_string(record.offset) + " of " + shared_.stats +
+                                 " [" + std::to_string(record.partition) + "] is neither a share nor a progress "
+                                 "message (" + why + "); it is left out of the windows");
+  }
+  next_[record.partition] = record.offset + 1;
+  changed_ = true;
+  health_.progressed();
+}
+
+void MergeThread::commit_if_due() {
+  if (now_() - last_commit_ < shared_.config.pipeline.commit_interval) {
+    return;
+  }
+  commit();
+  last_commit_ = now_();
+}
+
+// True when what was merged is committed (or there was nothing); false when the
+// transaction was aborted and the thread went back to its last commit.
+bool MergeThread::commit() {
+  if (!changed_) {
+    return true;
+  }
+  std::vector<std::string> final_lines;
+  std::size_t written = 0;
+  try {
+    for (auto& [partition, merge] : merges_) {
+      for (const auto& window : merge.take_changed()) {
+        io_.output.stats(kAnyPartition, window.key, window.value);
+        ++written;
+        if (window.became_final) {
+          final_lines.push_back(window_line(window.counts));
+        }
+      }
+    }
+    io_.output.commit(next_);
+  } catch (const kafka::TransactionError& e) {
+    if (!e.abortable()) {
+      throw;
+    }
+    rewind(e.what());
+    return false;
+  }
+  changed_ = false;
+  windows_written_ += written;
+  health_.progressed();
+  for (const auto& line : final_lines) {
+    log::info("window", line);
+  }
+  return true;
+}
+
+// Back to the last commit: every owned partition rebuilt, and read on from there.
+void MergeThread::rewind(const std::string& why) {
+  log::warning("pipeline", "windows stage: " + why + "; aborting the transaction and resuming from the last commit");
+  io_.output.abort();
+  std::vector<std::int32_t> partitions;
+  partitions.reserve(merges_.size());
+  for (const auto& [partition, merge] : merges_) {
+    partitions.push_back(partition);
+  }
+  merges_.clear();
+  next_.clear();
+  for (const auto& [partition, start] : assigned(partitions)) {
+    io_.source.seek(partition, start);
+  }
+}
+
+// After a drain, the stats topic holds every share the consumer threads committed: each
+// partition this thread owns (once the group has said which, within
+// kafka.unavailable_timeout) is read to its end, so that the windows topic has them all.
+void MergeThread::read_to_ends() {
+  const auto deadline = now_() + shared_.config.kafka.unavailable_timeout;
+  std::vector<std::int32_t> owned;
+  std::map<std::int32_t, std::int64_t> ends;
+  while (!stop_.stop_requested()) {
+    if (!assigned_once_) {
+      if (now_() > deadline) {
+        throw kafka::Unavailable("the windows stage was given no partition of " + shared_.stats + " by group " +
+                                 windows_group(shared_.config) + " within kafka.unavailable_timeout");
+      }
+      poll_once();
+      continue;
+    }
+    std::vector<std::int32_t> now_owned;
+    for (const auto& [partition, next] : next_) {
+      now_owned.push_back(partition);
+    }
+    if (now_owned != owned) {  // a rebalance since: the ends of what is owned now
+      owned = std::move(now_owned);
+      ends = io_.store.ends(owned);
+    }
+    const bool reached = std::all_of(ends.begin(), ends.end(), [&](const auto& end) {
+      const auto found = next_.find(end.first);
+      return found == next_.end() || found->second >= end.second;
+    });
+    if (reached) {
+      return;
+    }
+    poll_once();
+  }
+}
+
+void MergeThread::finish() {
+  if (!stop_.stop_requested() && shared_.drain.done()) {
+    read_to_ends();
+  }
+  if (!commit() && shared_.drain.done()) {
+    throw std::runtime_error("the windows stage's last transaction was aborted; run again to finish the drain");
+  }
+  io_.source.close(*this);
+}
+
+std::map<std::int32_t, std::int64_t> MergeThread::assigned(const std::vector<std::int32_t>& partitions) {
+  std::map<std::int32_t, std::int64_t> starts;
+  std::string where;
+  assigned_once_ = true;
+  for (auto& [partition, rebuilt] : io_.store.load(partitions)) {
+    where += (where.empty() ? "p" : ", p") + std::to_string(partition) + "@" + std::to_string(rebuilt.next_offset);
+    starts.emplace(partition, rebuilt.next_offset > 0 ? rebuilt.next_offset : kFromBeginning);
+    next_.insert_or_assign(partition, rebuilt.next_offset);
+    merges_.insert_or_assign(partition, std::move(rebuilt.merge));
+    changed_ = true;  // what came after the committed offset is to be written again
+  }
+  log::info("pipeline", std::string("windows stage") + (io_.source.incremental() ? " adds " : " owns ") +
+                            (where.empty() ? "no partition" : where) + " of " + shared_.stats);
+  return starts;
+}
+
+// Revoked: what was merged is committed first. Lost: nothing of it can be committed any
+// more (nothing is written before a commit, so the open transaction is empty); the new
+// owner merges it again.
+void MergeThread::revoked(const std::vector<std::int32_t>& partitions, bool lost) {
+  if (!lost) {
+    commit();
+  }
+  for (const auto partition : partitions) {
+    forget(partition);
+  }
+  log::info("pipeline", "windows stage released " + std::to_string(partitions.size()) + " partitions of " +
+                            shared_.stats);
+}
+
+void MergeThread::forget(std::int32_t partition) {
+  merges_.erase(partition);
+  next_.erase(partition);
+}
+
+}  // namespace sfcrimed::detail

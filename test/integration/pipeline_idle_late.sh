@@ -6,10 +6,13 @@
 #   - once the partition has had no call for 3 s, its open window goes out final (read by
 #     the console consumer with read_committed, not by sfcrimed);
 #   - a call for that window afterwards is late too; `sfcrimed stats` counts 2 late apart
-#     from malformed;
+#     from malformed; the windows topic holds both windows final, each with its counts;
+#   - a sample in a 4-partition topic given a fifth, empty, partition: once calls stop,
+#     every window of the windows topic is final (the empty partition and those that
+#     stopped receiving calls are idle) and exact against an independent count;
 #   - a stats topic holding a message of the old format (one count per message) makes
-#     `sfcrimed stats` exit 65, and a state topic with a snapshot of the old version
-#     makes the pipeline exit 78, both saying to use new topics.
+#     `sfcrimed stats` exit 65, and the pipeline exit 78 (its windows stage reads it), as
+#     does a state topic with a snapshot of the old version, all saying to use new topics.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -28,6 +31,11 @@ committed_messages() {
     --isolation-level read_committed --max-messages "$2" --timeout-ms 30000 --formatter-property print.key=true \
     --formatter-property print.headers=true 2>/dev/null || true
 }
+# all_committed TOPIC: every committed message of TOPIC now, with keys (none for 3 s: the end).
+all_committed() {
+  "$bin/kafka-console-consumer.sh" --bootstrap-server "$bootstrap" --topic "$1" --from-beginning \
+    --isolation-level read_committed --timeout-ms 3000 --formatter-property print.key=true 2>/dev/null || true
+}
 
 "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --create --topic "$topic" --partitions 1 >/dev/null
 {
@@ -44,12 +52,11 @@ stop_on_exit "$daemon"
 
 # The 11:00 window closes only by the idle timeout: no later call moves the watermark.
 deadline=$((SECONDS + 60))
-until grep -q '"window_start":"2018-10-02T11:00:00".*"final":true' <<<"$(committed_messages "$topic.stats" 2)"; do
+until grep -q '"window_start":"2018-10-02T11:00:00".*"final":true' <<<"$(all_committed "$topic.stats")"; do
   kill -0 "$daemon" 2>/dev/null || fail "the daemon exited:"$'\n'"$(cat "$log")"
-  ((SECONDS < deadline)) || fail "the 11:00 window did not close when calls stopped:"$'\n'"$(committed_messages "$topic.stats" 2)"
-  sleep 0.5
+  ((SECONDS < deadline)) || fail "the 11:00 window did not close when calls stopped:"$'\n'"$(all_committed "$topic.stats")"
 done
-shares=$(committed_messages "$topic.stats" 2)
+shares=$(all_committed "$topic.stats")
 assert_contains "$shares" '["2018-10-02T09:00:00",0]' "the stats topic"
 assert_contains "$shares" '"calls":1,"crime_types":{"Passing Call":1}' "the idle-closed share"
 pass "the window of a partition without calls closed after pipeline.idle_timeout: final, read by the console consumer"
@@ -72,6 +79,38 @@ assert_status 0 "sfcrimed stats" "$sfcrimed" stats --bootstrap "$bootstrap" --to
 assert_contains "$stdout" '"calls":2,"crime_types":{"Passing Call":1,"Traffic Stop":1}' "sfcrimed stats"
 assert_contains "$stdout" '"malformed":0,"late":2' "sfcrimed stats"
 pass "sfcrimed stats: 2 calls, 0 malformed, 2 late"
+windows=$(all_committed "$topic.windows")
+nine=$(grep '^2018-10-02T09:00:00' <<<"$windows" | tail -n 1)
+eleven=$(grep '^2018-10-02T11:00:00' <<<"$windows" | tail -n 1)
+assert_contains "$nine" '"final":true,"calls":1,"crime_types":{"Traffic Stop":1}' "the windows topic's 09:00 window"
+assert_contains "$eleven" '"final":true,"calls":1,"crime_types":{"Passing Call":1}' "the windows topic's 11:00 window"
+pass "the windows topic: 09:00 closed by the watermark, 11:00 by the idle timeout, both final without the late calls"
+
+# Several partitions, one of them empty: every window becomes final once calls stop.
+idle=$topic-idle
+"$sfcrimed" sample --records 400 --seed 3 --out "$SCRATCH/idle.json"
+assert_status 0 "ingest --drain" "$sfcrimed" --kafka.bootstrap "$bootstrap" --kafka.topic "$idle" \
+  --kafka.partitions 4 --ingest.file "$SCRATCH/idle.json" --pipeline.enabled false --metrics.listen "" --drain
+"$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" --alter --topic "$idle" --partitions 5 >/dev/null
+"$sfcrimed" --kafka.bootstrap "$bootstrap" --kafka.topic "$idle" --ingest.enabled false --pipeline.threads 2 \
+  --pipeline.idle_timeout 3s --pipeline.commit_interval 200ms --metrics.listen "" >"$log" 2>&1 &
+daemon=$!
+stop_on_exit "$daemon"
+deadline=$((SECONDS + 90))
+until all_committed "$idle.windows" | python3 -c 'import json, sys
+latest = {}
+for line in sys.stdin:
+    key, value = line.split("\t", 1)
+    latest[key] = json.loads(value)
+sys.exit(0 if latest and all(w["final"] for w in latest.values()) else 1)'; do
+  kill -0 "$daemon" 2>/dev/null || fail "the daemon exited:"$'\n'"$(cat "$log")"
+  ((SECONDS < deadline)) || fail "not every window of $idle.windows became final once calls stopped"
+done
+kill -TERM "$daemon"
+wait "$daemon" || fail "the daemon did not exit 0 on SIGTERM:"$'\n'"$(cat "$log")"
+expect_exact_windows "$bootstrap" "$idle.windows" "$SCRATCH/idle.json" --all-final
+assert_contains "$(cat "$log")" "closed: " "the log's window lines"
+pass "5 partitions, one empty: every window of the windows topic final once calls stopped, and exact"
 
 # The old format: refused by the reader and by the pipeline, never misread.
 old=$topic-old
@@ -91,4 +130,8 @@ printf '0\t%s\n' '{"v":1,"partition":0,"next_offset":0,"max_time":0,"closed_thro
 assert_status 78 "the pipeline on a state topic of the old version" "$sfcrimed" --kafka.bootstrap "$bootstrap" \
   --kafka.topic "$old" --ingest.enabled false --metrics.listen "" --drain
 assert_contains "$output" "older sfcrimed" "the pipeline's error"
+assert_status 78 "the pipeline on a stats topic of the old format" "$sfcrimed" --kafka.bootstrap "$bootstrap" \
+  --kafka.topic "$old" --pipeline.state_topic "$old.new-state" --pipeline.stats_topic "$old.stats" \
+  --ingest.enabled false --metrics.listen "" --drain
+assert_contains "$output" "holds messages of an older sfcrimed" "the windows stage's error"
 pass "an old-format stats topic: sfcrimed stats exits 65, the pipeline 78, both naming the fix"

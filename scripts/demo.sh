@@ -126,7 +126,7 @@ rm -rf "$data_dir"
   die "the broker did not start (its log's last lines above; all of it in $data_dir)"
 "$bin/kafka-topics.sh" --bootstrap-server "$bootstrap" "${admin_config[@]}" --create --topic "$topic" --partitions 3 >/dev/null ||
   die "cannot create the topic $topic on $bootstrap"
-say "created the topic $topic (3 partitions); the pipeline creates $topic.stats, .dlq and .state"
+say "created the topic $topic (3 partitions); the pipeline creates $topic.stats, .windows, .dlq and .state"
 if [[ $security != plaintext ]]; then
   say "granting sfcrimed the least it needs for $topic and the group $group:"
   "$kafka_sh" grant --data-dir "$data_dir" --topic "$topic" --group "$group" ||

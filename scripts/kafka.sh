@@ -697,7 +697,8 @@ do_grant() {
   acl_command --operation Read --operation Describe --group "$group" --resource-pattern-type prefixed
   # The ingest's turn: the group that lets one instance at a time replay the calls.
   acl_command --operation Read --operation Describe --group "$topic.ingest" --resource-pattern-type literal
-  # Each pipeline thread's transactional producer: <group>.<topic>.<instance>.<thread>.
+  # Each pipeline thread's transactional producer, <group>.<topic>.<instance>.<thread>, and
+  # the windows stage's, <group>.<topic>.<instance>.windows.
   acl_command --operation Write --operation Describe --transactional-id "$group.$topic." --resource-pattern-type prefixed
   # The ingest's idempotent producer.
   acl_command --operation IdempotentWrite --cluster

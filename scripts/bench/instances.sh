@@ -190,7 +190,8 @@ drain_run() {
   for ((i = 1; i <= n; i++)); do
     bench_background /usr/bin/time -f '%e %U %S %M' -o "$work/$name.i$i.time" "${sfcrimed[@]}" --kafka.topic calls \
       "${instance_args[@]}" --pipeline.group "$name" --pipeline.instance "i$i" --pipeline.stats_topic "$name.stats" \
-      --pipeline.state_topic "$name.state" --pipeline.dlq_topic "$name.dlq" --metrics.listen "" \
+      --pipeline.state_topic "$name.state" --pipeline.dlq_topic "$name.dlq" --pipeline.windows_topic "$name.windows" \
+      --metrics.listen "" \
       --log.file "$work/$name.i$i.log" --drain >"$work/$name.i$i.json" 2>"$work/$name.i$i.err"
     pids+=("$!")
   done

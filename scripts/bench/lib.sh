@@ -123,6 +123,7 @@ pipeline_drain() {
   shift 2
   "${sfcrimed[@]}" --kafka.topic "$topic" --ingest.enabled false --pipeline.group "$name" \
     --pipeline.stats_topic "$name.stats" --pipeline.state_topic "$name.state" --pipeline.dlq_topic "$name.dlq" \
+    --pipeline.windows_topic "$name.windows" \
     --metrics.listen "" --drain "$@" >"$work/drain.json" 2>"$work/drain.log" || {
     say "the pipeline on $topic failed: $(tail -n 3 "$work/drain.log")"
     return 1

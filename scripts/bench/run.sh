@@ -352,6 +352,7 @@ measure() {
         "$build/daemon/sfcrimed" stats --bootstrap "$bootstrap" --topic "$(backlog "$partitions")" \
           --stats-topic "$name.stats" --dlq-topic "$name.dlq" --json --windows >"$work/daemon-totals.json" 2>"$work/stats.log" ||
           rm -f "$work/daemon-totals.json"
+        printf '%s\n' "$name.windows" >"$work/daemon-windows-topic"
       fi
       ;;
     drain\;bare_kafka) bare_drain "$(backlog "$partitions")" ;;
@@ -392,7 +393,7 @@ measure() {
 check_spark_totals() {
   local verdict status=ok
   verdict=$("$SFCRIMED_ROOT/scripts/bench/spark/check_totals.py" --bootstrap "$bootstrap" --spark-topic "$1" \
-    --daemon-json "$work/daemon-totals.json" 2>&1) || status=differs
+    --daemon-json "$work/daemon-totals.json" --windows-topic "$(<"$work/daemon-windows-topic")" 2>&1) || status=differs
   [[ $status == ok ]] || say "Spark's totals differ from sfcrimed's: $verdict"
   fields run_id "$run_id" experiment totals system spark setting defaults value - status "$status" \
     verdict "$(tail -n 25 <<<"$verdict")" >>"$out"

@@ -12,7 +12,7 @@ topic=failover-offsets-$$
 new_topic "$topic"
 fill "$topic"
 # The topics the pipeline writes exist before the freeze: their creation is not tested here.
-for suffix in dlq stats state; do
+for suffix in dlq stats state windows; do
   "$KAFKA_BIN/kafka-topics.sh" --bootstrap-server "$BOOTSTRAP" --create --topic "$topic.$suffix" --partitions 6 \
     --config cleanup.policy="$([[ $suffix == dlq ]] && echo delete || echo compact)" >/dev/null
 done

@@ -154,13 +154,16 @@ at_least() { (($("$1" "$2") >= $3)); }
 
 # expect_exact_stats BOOTSTRAP TOPIC CALLS_FILE [STATS_OPTION...]: what `sfcrimed stats`
 # (with the options, say --config for a secured cluster) reads back from the stats topic
-# of TOPIC equals an independent count of CALLS_FILE (expected_stats.py).
+# of TOPIC equals an independent count of CALLS_FILE (expected_stats.py); without options
+# (a plaintext cluster, which Kafka's console consumer reads without a client
+# configuration) so does the windows topic TOPIC.windows (expect_exact_windows).
 expect_exact_stats() {
   assert_status 0 "sfcrimed stats" "$BUILD_DIR/daemon/sfcrimed" stats --bootstrap "$1" --topic "$2" --json \
     --windows --timeout 300 "${@:4}"
   printf '%s\n' "$stdout" >"$SCRATCH/stats.json"
   python3 "$ROOT/test/integration/expected_stats.py" "$3" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
     fail "the stats of $2 differ from an independent count of $3"
+  (($# > 3)) || expect_exact_windows "$1" "$2.windows" "$3"
 }
 
 # expect_exact_windows BOOTSTRAP WINDOWS_TOPIC CALLS_FILE [EXPECTED_STATS_OPTION...]: the

@@ -3,7 +3,8 @@
 # committed transaction, so mid-stream), restarted each time with the same
 # configuration, then drained, ends with exactly the stats of an uninterrupted run (an
 # independent count of the file), and the last run resumed from a committed state rather
-# than starting over. A SIGTERM among them must exit 0.
+# than starting over; so does the windows topic (the windows stage, killed with the rest),
+# read by Kafka's console consumer. A SIGTERM among them must exit 0.
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 bootstrap=$(<"${SFCRIMED_SHARED_BROKER_DIR:?}/bootstrap")
@@ -72,4 +73,5 @@ assert_status 0 "sfcrimed stats" "$sfcrimed" stats --bootstrap "$bootstrap" --to
 printf '%s\n' "$stdout" >"$SCRATCH/stats.json"
 python3 "$(dirname "$0")/expected_stats.py" "$SCRATCH/calls.json" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
   fail "the stats after SIGKILLs differ from the file's counts"
-pass "after 4 SIGKILLs the stats are exact; the last run resumed and consumed $consumed of $records"
+expect_exact_windows "$bootstrap" "$topic.windows" "$SCRATCH/calls.json"
+pass "after 4 SIGKILLs the stats and the windows topic are exact; the last run resumed and consumed $consumed of $records"

@@ -47,4 +47,5 @@ assert undescribed["Not recorded"] == 19237, undescribed
 PY
 python3 "$(dirname "$0")/expected_stats.py" "$data" "$ROOT/etc/radio_codes.json" "$SCRATCH/stats.json" ||
   fail "the stats differ from the file's counts"
-pass "199,995 calls, 3,418 crime types, 28 dispositions: every count exact"
+expect_exact_windows "$bootstrap" "$topic.windows" "$data"
+pass "199,995 calls, 3,418 crime types, 28 dispositions: every count exact, in the stats and the windows topic"

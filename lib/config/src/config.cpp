@@ -376,7 +376,7 @@ std::string pipeline_member(const Config& config, int thread) {
 }
 
 std::string windows_member(const Config& config) {
-  return windows_group(config) + "." + config.kafka.topic + "." + pipeline_instance(config);
+  return config.pipeline.group + "." + config.kafka.topic + "." + pipeline_instance(config) + ".windows";
 }
 
 Invocation parse_invocation(int argc, const char* const* argv) {

@@ -67,7 +67,7 @@ void MergeThread::handle(const Record& record) {
     return;  // not ours (any more), or merged before a rewind
   }
   std::string why;
-  if (!found->second.add(record.key, record.value, why)) {
+  if (!found->second.add(record.key, record.value, why, true, record.timestamp_ms.value_or(0))) {
     if (why == kOldStatsFormat) {
       throw old_stats_format(shared_.stats, record.partition, record.offset);
     }
@@ -95,14 +95,17 @@ bool MergeThread::commit() {
     return true;
   }
   std::vector<std::string> final_lines;
-  std::size_t written = 0;
+  std::vector<std::int64_t> final_since_ms;
+  Written written;
   try {
     for (auto& [partition, merge] : merges_) {
       for (const auto& window : merge.take_changed()) {
         io_.output.stats(kAnyPartition, window.key, window.value);
-        ++written;
+        (window.final ? written.final : written.open) += 1;
+        written.bytes += window.key.size() + window.value.size();
         if (window.became_final) {
           final_lines.push_back(window_line(window.counts));
+          final_since_ms.push_back(window.final_since_ms);
         }
       }
     }
@@ -115,12 +118,30 @@ bool MergeThread::commit() {
     return false;
   }
   changed_ = false;
-  windows_written_ += written;
-  health_.progressed();
+  committed(written, final_since_ms);
   for (const auto& line : final_lines) {
     log::info("window", line);
   }
   return true;
+}
+
+// Committed: the metrics. A window made final is timed from the Kafka timestamp of the
+// message that made it so (its partition closing it) to now.
+void MergeThread::committed(const Written& written, const std::vector<std::int64_t>& final_since_ms) {
+  health_.progressed();
+  windows_written_ += written.final + written.open;
+  auto& metrics = shared_.metrics.pipeline;
+  metrics.windows_written_final.Increment(static_cast<double>(written.final));
+  metrics.windows_written_open.Increment(static_cast<double>(written.open));
+  metrics.windows_bytes.Increment(static_cast<double>(written.bytes));
+  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  for (const auto since : final_since_ms) {
+    if (since > 0) {
+      metrics.window_final_latency.Observe(static_cast<double>(std::max<std::int64_t>(0, now_ms - since)) / 1000);
+    }
+  }
 }
 
 // Back to the last commit: every owned partition rebuilt, and read on from there.

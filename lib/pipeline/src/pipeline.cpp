@@ -101,7 +101,7 @@ void run_thread(detail::PipelineShared& shared, int index, const std::stop_token
 
 // The windows stage (merge_thread.hpp), with librdkafka's I/O: a member of the windows
 // group reading the stats topic, its transactional producer writing the windows topic,
-// both named windows_member() (<group>.windows.<topic>.<instance>).
+// both named windows_member() (<group>.<topic>.<instance>.windows).
 void run_merge(detail::PipelineShared& shared, const std::stop_token& stop, const std::atomic<bool>& inputs_done,
                Health::Part& health) {
   const Config& config = shared.config;

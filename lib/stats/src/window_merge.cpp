@@ -8,7 +8,8 @@ namespace sfcrimed {
 
 WindowMerge::WindowMerge(std::int32_t calls_partitions) : calls_partitions_(calls_partitions) {}
 
-bool WindowMerge::add(std::string_view key, std::string_view value, std::string& why, bool announce) {
+bool WindowMerge::add(std::string_view key, std::string_view value, std::string& why, bool announce,
+                      std::int64_t written_ms) {
   if (is_progress_key(key)) {
     auto progress = parse_progress_value(value, why);
     if (progress && key != progress_key(progress->partition)) {
@@ -16,7 +17,8 @@ bool WindowMerge::add(std::string_view key, std::string_view value, std::string&
       return false;
     }
     if (progress) {
-      add_progress(*progress, announce);
+      progress_.insert_or_assign(progress->partition, *progress);
+      close_windows(announce, written_ms);
     }
     return progress.has_value();
   }
@@ -32,11 +34,11 @@ bool WindowMerge::add(std::string_view key, std::string_view value, std::string&
     why = "the key is not the value's key " + expected;
     return false;
   }
-  add_share(std::move(*share), announce);
+  add_share(std::move(*share), announce, written_ms);
   return true;
 }
 
-void WindowMerge::add_share(std::vector<StatsEntry> share, bool announce) {
+void WindowMerge::add_share(std::vector<StatsEntry> share, bool announce, std::int64_t written_ms) {
   const WallSeconds start = share.front().window_start;
   auto [found, inserted] = windows_.try_emplace(start);
   Window& window = found->second;
@@ -46,7 +48,7 @@ void WindowMerge::add_share(std::vector<StatsEntry> share, bool announce) {
     if (!window.final) {
       open_.insert(start);
     } else if (announce) {
-      became_final_.insert(start);
+      became_final_.emplace(start, written_ms);
     }
   }
   window.shares.insert_or_assign(share.front().partition, std::move(share));
@@ -70,11 +72,6 @@ void WindowMerge::forget_share(std::string_view key, bool announce) {
   }
 }
 
-void WindowMerge::add_progress(const PartitionClosure& progress, bool announce) {
-  progress_.insert_or_assign(progress.partition, progress);
-  close_windows(announce);
-}
-
 WallSeconds WindowMerge::closed_by_all() const {
   WallSeconds closed = std::numeric_limits<WallSeconds>::max();
   for (std::int32_t partition = 0; partition < calls_partitions_; ++partition) {
@@ -89,7 +86,7 @@ WallSeconds WindowMerge::closed_by_all() const {
   return closed;
 }
 
-void WindowMerge::close_windows(bool announce) {
+void WindowMerge::close_windows(bool announce, std::int64_t written_ms) {
   const WallSeconds closed = closed_by_all();
   while (!open_.empty()) {
     Window& window = windows_.at(*open_.begin());
@@ -99,7 +96,7 @@ void WindowMerge::close_windows(bool announce) {
     window.final = true;
     if (announce) {
       changed_.insert(*open_.begin());
-      became_final_.insert(*open_.begin());
+      became_final_.emplace(*open_.begin(), written_ms);
     }
     open_.erase(open_.begin());
   }
@@ -137,8 +134,10 @@ std::vector<WindowMerge::Merged> WindowMerge::take_changed() {
       continue;  // every share of it was removed: there is no count to write
     }
     std::string value = window_value(entries);
-    out.push_back({start, window.final, became_final_.contains(start), std::move(entries), window_key(start),
-                   std::move(value)});
+    const auto became_final = became_final_.find(start);
+    out.push_back({start, window.final, became_final != became_final_.end(),
+                   became_final != became_final_.end() ? became_final->second : 0, std::move(entries),
+                   window_key(start), std::move(value)});
   }
   changed_.clear();
   became_final_.clear();

@@ -50,7 +50,8 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
                     .Register(registry);
   auto& bytes = prometheus::BuildCounter()
                     .Name("sfcrimed_pipeline_output_bytes_total")
-                    .Help("Bytes the pipeline wrote (keys and values), by topic: stats (shares), state (snapshots)")
+                    .Help("Bytes the pipeline wrote (keys and values), by topic: stats (shares), state (snapshots), "
+                          "windows (merged windows)")
                     .Register(registry);
   auto& transactions = prometheus::BuildCounter()
                            .Name("sfcrimed_pipeline_transactions_total")
@@ -64,6 +65,15 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
                    .Name("sfcrimed_pipeline_window_emit_seconds")
                    .Help("From a window's close (the watermark passing its end) to its final counts committed")
                    .Register(registry);
+  auto& merged = prometheus::BuildCounter()
+                     .Name("sfcrimed_pipeline_windows_written_total")
+                     .Help("Merged windows the windows stage wrote to the windows topic, final or not")
+                     .Register(registry);
+  auto& final_latency = prometheus::BuildHistogram()
+                            .Name("sfcrimed_pipeline_window_final_seconds")
+                            .Help("From the stats message that made a window final (its Kafka timestamp: a "
+                                  "partition closing it) to the merged window committed final")
+                            .Register(registry);
   auto& batch = prometheus::BuildHistogram()
                     .Name("sfcrimed_pipeline_transaction_records")
                     .Help("Calls-topic records per pipeline transaction")
@@ -82,10 +92,14 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
           stats.Add({}),
           bytes.Add({{"topic", "stats"}}),
           bytes.Add({{"topic", "state"}}),
+          bytes.Add({{"topic", "windows"}}),
+          merged.Add({{"final", "true"}}),
+          merged.Add({{"final", "false"}}),
           transactions.Add({{"outcome", "committed"}}),
           transactions.Add({{"outcome", "aborted"}}),
           latency.Add({}, latency_buckets()),
           emit.Add({}, latency_buckets()),
+          final_latency.Add({}, latency_buckets()),
           batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000}),
           prometheus::BuildGauge()
               .Name("sfcrimed_pipeline_consumer_lag_records")

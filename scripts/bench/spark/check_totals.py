@@ -2,12 +2,14 @@
 """Compares the Spark baseline's counts with sfcrimed's, total by total.
 
     check_totals.py --bootstrap HOST:PORT --topic T --spark-topic O [--daemon-json FILE]
-                    [--sfcrimed PATH] [--timeout-ms MS]
+                    [--windows-topic W] [--sfcrimed PATH] [--timeout-ms MS]
 
 Spark's side: the output topic O of data_stream.py, read with Kafka's console consumer
 (scripts/kafka.sh home), the latest message per key being each count's final value.
 sfcrimed's side: `sfcrimed stats --bootstrap HOST:PORT --topic T --json --windows` (the
-daemon's stats topic of calls topic T), or that command's output saved in FILE.
+daemon's stats topic of calls topic T), or that command's output saved in FILE; and with
+--windows-topic, sfcrimed's windows topic W too (one message per window, merged over the
+partitions, read with the console consumer and read_committed), which must agree as well.
 
 Compared: total calls, calls per crime type, per disposition (count and description),
 and per (window, crime type). Exit 0 when all are equal; 1 with the differences listed
@@ -53,14 +55,15 @@ def daemon_totals(args):
     }
 
 
-def spark_messages(args):
-    """The output topic's messages as (key, value) text pairs, in each partition's order."""
+def topic_messages(args, topic):
+    """A topic's committed messages as (key, value) text pairs, in each partition's order."""
     kafka_home = subprocess.run([os.path.join(ROOT, "scripts", "kafka.sh"), "home"], capture_output=True,
                                 text=True, check=True).stdout.strip()
     # The console consumer exits after --timeout-ms without a message: the topic's end.
     done = subprocess.run([os.path.join(kafka_home, "bin", "kafka-console-consumer.sh"),
-                           "--bootstrap-server", args.bootstrap, "--topic", args.spark_topic,
+                           "--bootstrap-server", args.bootstrap, "--topic", topic,
                            "--from-beginning", "--timeout-ms", str(args.timeout_ms),
+                           "--isolation-level", "read_committed",
                            "--formatter-property", "print.key=true",
                            "--formatter-property", "key.separator=\t"],
                           capture_output=True, text=True, check=False)
@@ -68,11 +71,30 @@ def spark_messages(args):
     for line in done.stdout.splitlines():
         key, separator, value = line.partition("\t")
         if not separator:
-            fail(f"a message of {args.spark_topic} without a key: {line[:200]}")
+            fail(f"a message of {topic} without a key: {line[:200]}")
         pairs.append((key, value))
     if not pairs:
-        fail(f"no messages in {args.spark_topic} (console consumer: {done.stderr.strip()[-500:]})")
+        fail(f"no messages in {topic} (console consumer: {done.stderr.strip()[-500:]})")
     return pairs
+
+
+def windows_totals(pairs):
+    """sfcrimed's windows topic: the latest message per window, summed."""
+    latest = {}
+    for key, value in pairs:
+        latest[key] = json.loads(value)
+    crime_types = collections.Counter()
+    dispositions = {}
+    windows = {}
+    for window in latest.values():
+        for name, n in window["crime_types"].items():
+            crime_types[name] += n
+            windows[(window["window_start"], name)] = n
+        for code, d in window["dispositions"].items():
+            description, total = dispositions.get(code, (d["description"], 0))
+            dispositions[code] = (description, total + d["count"])
+    return {"calls": sum(crime_types.values()), "crime_types": dict(crime_types), "dispositions": dispositions,
+            "windows": windows}
 
 
 def spark_totals(pairs):
@@ -118,6 +140,7 @@ def main():
     parser.add_argument("--topic", help="sfcrimed's calls topic (its stats topic is read); not with --daemon-json")
     parser.add_argument("--spark-topic", required=True, help="data_stream.py's output topic")
     parser.add_argument("--daemon-json", help="saved output of sfcrimed stats --json --windows")
+    parser.add_argument("--windows-topic", help="sfcrimed's windows topic, compared too")
     parser.add_argument("--sfcrimed", default=os.path.join(ROOT, "build", "release", "daemon", "sfcrimed"))
     parser.add_argument("--timeout-ms", type=int, default=10000,
                         help="how long without a message means the output topic's end (default 10000)")
@@ -125,23 +148,26 @@ def main():
     if not args.daemon_json and not args.topic:
         parser.error("give --topic (sfcrimed's calls topic) or --daemon-json")
 
-    want = daemon_totals(args)
-    pairs = spark_messages(args)
+    pairs = topic_messages(args, args.spark_topic)
     got = spark_totals(pairs)
+    sides = [("sfcrimed", daemon_totals(args))]
+    if args.windows_topic:
+        sides.append(("sfcrimed's windows topic", windows_totals(topic_messages(args, args.windows_topic))))
 
     problems = []
-    if want["calls"] != got["calls"]:
-        problems.append(f"calls: sfcrimed {want['calls']}, spark {got['calls']}")
-    problems += differences("crime type", want["crime_types"], got["crime_types"])
-    problems += differences("disposition", want["dispositions"], got["dispositions"])
-    problems += differences("window", want["windows"], got["windows"])
+    for side, want in sides:
+        if want["calls"] != got["calls"]:
+            problems.append(f"calls: {side} {want['calls']}, spark {got['calls']}")
+        for kind in ("crime type", "disposition", "window"):
+            key = {"crime type": "crime_types", "disposition": "dispositions", "window": "windows"}[kind]
+            problems += [p.replace("sfcrimed", side, 1) for p in differences(kind, want[key], got[key])]
     if problems:
         print("\n".join(problems))
         print(f"check_totals.py: {len(problems)} difference(s) between sfcrimed and Spark", file=sys.stderr)
         sys.exit(1)
     print(f"equal: {got['calls']} calls, {len(got['crime_types'])} crime types, "
           f"{len(got['dispositions'])} dispositions, {len(got['windows'])} (window, crime type) counts "
-          f"({len(pairs)} Spark messages)")
+          f"({len(pairs)} Spark messages; against {' and '.join(side for side, _ in sides)})")
 
 
 if __name__ == "__main__":

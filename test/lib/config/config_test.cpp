@@ -190,6 +190,10 @@ TEST_CASE("an instance name is the host name by default, and one Kafka cannot ta
   const std::string calls = dir.write("calls.json", "[]");
   const sfcrimed::Config named = parse({"--ingest.file", calls, "--pipeline.instance", "host-b.2"}).config;
   CHECK(sfcrimed::pipeline_member(named, 1) == "sfcrimed.sf.police.calls.host-b.2.1");
+  // The windows stage: its own group, its ids under the threads' prefix (one ACL for both).
+  CHECK(sfcrimed::windows_member(named) == "sfcrimed.sf.police.calls.host-b.2.windows");
+  CHECK(sfcrimed::windows_group(named) == "sfcrimed.windows");
+  CHECK(sfcrimed::windows_topic(named) == "sf.police.calls.windows");
   const sfcrimed::Config unnamed = parse({"--ingest.file", calls}).config;
   CHECK_FALSE(sfcrimed::pipeline_instance(unnamed).empty());
   CHECK_THAT(

@@ -72,11 +72,14 @@ TEST_CASE("a window is final once every partition has closed it or gone idle, an
   CHECK_FALSE(merge.take_changed().front().final);  // partition 2 has said nothing yet
   progress(merge, 2, kNine);                        // partition 2 has not closed it
   CHECK(merge.take_changed().empty());
-  progress(merge, 2, PartitionClosure::kNothingClosed, true);  // idle: not waited for
+  std::string why;
+  REQUIRE(merge.add(sfcrimed::progress_key(2), sfcrimed::progress_value({2, PartitionClosure::kNothingClosed, true}),
+                    why, true, 1234));  // idle: not waited for
   auto merged = merge.take_changed();
   REQUIRE(merged.size() == 1);
   CHECK(merged[0].final);
   CHECK(merged[0].became_final);
+  CHECK(merged[0].final_since_ms == 1234);  // the timestamp of the message that made it final
   CHECK(merge.open_windows() == 0);
   // A later share of a final window (an idle partition woke) changes it; it stays final.
   share(merge, 2, 2);

@@ -139,7 +139,8 @@ std::string pipeline_instance(const Config& config);
 // calls topic, instance and thread, so that a restarted thread takes over (fences) its
 // predecessor and two instances of one group never fence each other.
 std::string pipeline_member(const Config& config, int thread);
-// The same for this instance's windows stage: <group>.windows.<topic>.<instance>.
+// The same for this instance's windows stage: <group>.<topic>.<instance>.windows (under
+// the threads' prefix, so that the ACLs that let the threads in let it in too).
 std::string windows_member(const Config& config);
 
 // The effective configuration as ini text, secrets masked (--print-config, start-up log).

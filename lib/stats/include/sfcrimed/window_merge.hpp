@@ -32,14 +32,18 @@ class WindowMerge {
   // One message of the stats topic, in offset order: a share replaces that partition's
   // share of its window (a tombstone removes it), a progress message that partition's
   // progress. With `announce` false what it changes is not for take_changed() (the
-  // messages before the committed offset, whose merged windows are out already). False,
-  // with the reason, for a message that is neither; kOldStatsFormat's reason for the old format.
-  bool add(std::string_view key, std::string_view value, std::string& why, bool announce = true);
+  // messages before the committed offset, whose merged windows are out already).
+  // `written_ms`: the message's Kafka timestamp (0: unknown), for the windows it makes
+  // final. False, with the reason, for a message that is neither; kOldStatsFormat's
+  // reason for the old format.
+  bool add(std::string_view key, std::string_view value, std::string& why, bool announce = true,
+           std::int64_t written_ms = 0);
 
   struct Merged {
     WallSeconds window_start = 0;
     bool final = false;
-    bool became_final = false;  // final since the last take_changed(), not before
+    bool became_final = false;      // final since the last take_changed(), not before
+    std::int64_t final_since_ms = 0;  // became_final: the Kafka timestamp of the message that made it so
     std::vector<StatsEntry> counts;
     std::string key;    // window_key
     std::string value;  // window_value
@@ -57,11 +61,10 @@ class WindowMerge {
     std::map<std::int32_t, std::vector<StatsEntry>> shares;  // by calls partition
   };
 
-  void add_share(std::vector<StatsEntry> share, bool announce);
+  void add_share(std::vector<StatsEntry> share, bool announce, std::int64_t written_ms);
   void forget_share(std::string_view key, bool announce);
-  void add_progress(const PartitionClosure& progress, bool announce);
   // Every window ending at or before what all partitions have closed becomes final.
-  void close_windows(bool announce);
+  void close_windows(bool announce, std::int64_t written_ms);
   [[nodiscard]] WallSeconds closed_by_all() const;
   [[nodiscard]] std::vector<StatsEntry> merged(WallSeconds start, const Window& window) const;
 
@@ -69,7 +72,7 @@ class WindowMerge {
   std::map<WallSeconds, Window> windows_;  // by start
   std::set<WallSeconds> open_;             // the starts of windows not final yet
   std::set<WallSeconds> changed_;
-  std::set<WallSeconds> became_final_;
+  std::map<WallSeconds, std::int64_t> became_final_;  // start: final_since_ms
   std::map<std::int32_t, PartitionClosure> progress_;
 };
 

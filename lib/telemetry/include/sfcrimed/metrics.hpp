@@ -40,10 +40,14 @@ struct PipelineMetrics {
   prometheus::Counter& stats_messages;          // messages written to the stats topic (one per share)
   prometheus::Counter& stats_bytes;             // their keys and values
   prometheus::Counter& state_bytes;             // state snapshots written to the state topic
+  prometheus::Counter& windows_bytes;           // merged windows written to the windows topic
+  prometheus::Counter& windows_written_final;   // merged windows written, final
+  prometheus::Counter& windows_written_open;    // merged windows written, not final yet
   prometheus::Counter& transactions_committed;  // each commits results, dead letters and offsets
   prometheus::Counter& transactions_aborted;
   prometheus::Histogram& latency;                        // Kafka timestamp of a call to its application, seconds
   prometheus::Histogram& window_emit_latency;            // a window's close to its final counts committed, seconds
+  prometheus::Histogram& window_final_latency;           // the message making a window final to its merge committed
   prometheus::Histogram& transaction_records;            // calls topic records per transaction (batch size)
   prometheus::Family<prometheus::Gauge>& lag;            // {partition}: records behind the end, every partition
   prometheus::Gauge& partitions_unowned;                 // calls-topic partitions no thread here owns

@@ -72,9 +72,17 @@ class MergeThread final : private RebalanceListener {
   std::map<std::int32_t, std::int64_t> assigned(const std::vector<std::int32_t>& partitions) override;
   void revoked(const std::vector<std::int32_t>& partitions, bool lost) override;
 
+  // What one commit wrote to the windows topic.
+  struct Written {
+    std::uint64_t final = 0;
+    std::uint64_t open = 0;
+    std::uint64_t bytes = 0;
+  };
+
   void handle(const Record& record);
   void commit_if_due();
   bool commit();
+  void committed(const Written& written, const std::vector<std::int64_t>& final_since_ms);
   void rewind(const std::string& why);
   void read_to_ends();
   void forget(std::int32_t partition);

@@ -136,16 +136,16 @@ pipeline_drain() {
 # {"records":..,"seconds":..,"rate":..}.
 bare_drain() { "$build/test/bare_kafka" drain --bootstrap "$bootstrap" --topic "$1"; }
 
-# histogram_quantiles START END: p50/p95/p99 (seconds) of the records that entered
+# histogram_quantiles START END [METRIC]: p50/p95/p99 (seconds) of the records that entered
 # sfcrimed's latency histogram between two /metrics scrapes, estimated as Prometheus'
 # histogram_quantile() does (linear within the bucket); prints {"records":..,"p50":..,...}.
 histogram_quantiles() {
-  python3 - "$1" "$2" <<'PY'
+  python3 - "$1" "$2" "${3:-sfcrimed_pipeline_latency_seconds}" <<'PY'
 import json, re, sys
 def buckets(path):
     out = []
     for line in open(path):
-        m = re.match(r'sfcrimed_pipeline_latency_seconds_bucket\{le="([^"]+)"\} (\S+)', line)
+        m = re.match(re.escape(sys.argv[3]) + r'_bucket\{le="([^"]+)"\} (\S+)', line)
         if m:
             out.append((float(m.group(1)), float(m.group(2))))
     return out
@@ -168,7 +168,9 @@ PY
 # state's latency from each record's Kafka timestamp to its application: the histogram's
 # growth from a second after every partition has been caught up (or a quarter of the run,
 # whichever is later) to the run's end, leaving out the start, the group's join, during
-# which the first calls wait. {"records":..,"p50":..,"p95":..,"p99":..}
+# which the first calls wait. {"records":..,"p50":..,"p95":..,"p99":..,"window_final":
+# {"records":..,"p50":..,..}}: window_final is the same for the time from the stats message
+# that made a window final to the merged window committed (the windows stage).
 daemon_latency() {
   local topic=$1 rate=$2 seconds=$3 metrics_port pid start end partitions caught_up=0
   shift 3
@@ -202,7 +204,11 @@ daemon_latency() {
     say "the latency run on $topic failed: $(tail -n 3 "$work/latency.log")"
     return 1
   }
-  histogram_quantiles "$work/metrics.start.txt" "$work/metrics.end.txt"
+  python3 -c 'import json, sys
+latency = json.loads(sys.argv[1])
+latency["window_final"] = json.loads(sys.argv[2])
+print(json.dumps(latency))' "$(histogram_quantiles "$work/metrics.start.txt" "$work/metrics.end.txt")" \
+    "$(histogram_quantiles "$work/metrics.start.txt" "$work/metrics.end.txt" sfcrimed_pipeline_window_final_seconds)"
 }
 
 # bare_latency TOPIC RATE SECONDS: bare Kafka produce-to-consume latency at RATE records/s

@@ -68,6 +68,8 @@ uncompressed "$file" "$work/calls.json"
 cpu_rate=$(json_field "$("$build/test/pipeline_cpu_bench" "$work/calls.json" 3)" median_records_per_cpu_second)
 
 ms() { python3 -c "print(f'{$1 * 1000:.1f} ms')"; }
+commit_seconds=$(awk -F' *= *' '/^\[/ { section = $0; next } section == "[pipeline]" && $1 == "commit_interval" { print $2 }' \
+  "$SFCRIMED_ROOT/etc/sfcrimed.ini" | sed -E 's/ms$/ \/ 1000/; s/s$//' | python3 -c 'print(eval(input()))')
 cat <<EOF
 pipeline benchmark: one local KRaft broker (Kafka $(kafka_version kraft)), $(nproc) cores, $runs runs
 drain of $records records (pipeline.threads $threads):
@@ -80,4 +82,6 @@ latency at $rate records/s for $seconds s (Kafka timestamp to application; histo
   sfcrimed:   p50 $(ms "$(json_field "$ours_latency" p50)"), p95 $(ms "$(json_field "$ours_latency" p95)"), p99 $(ms "$(json_field "$ours_latency" p99)") ($(json_field "$ours_latency" records) records)
   bare Kafka: p50 $(ms "$(json_field "$bare_latency" bucketed.p50)"), p95 $(ms "$(json_field "$bare_latency" bucketed.p95)"), p99 $(ms "$(json_field "$bare_latency" bucketed.p99)") (exact: p50 $(ms "$(json_field "$bare_latency" p50)"), p99 $(ms "$(json_field "$bare_latency" p99)"))
   ratio of p99s: $(python3 -c "print(f'{$(json_field "$ours_latency" p99) / $(json_field "$bare_latency" bucketed.p99):.2f}')") (target <= 2)
+a window's close (the stats message that made it final) to its merged final message committed, in the same run:
+  p50 $(ms "$(json_field "$ours_latency" window_final.p50)"), p99 $(ms "$(json_field "$ours_latency" window_final.p99)") ($(json_field "$ours_latency" window_final.records) windows; target p99 <= 2 commit intervals, $(python3 -c "print(2 * $commit_seconds)") s)
 EOF

@@ -200,7 +200,7 @@ void read_stats_topic(const Settings& settings, const std::string& topic, StatsT
           return;
         }
         if (why == kOldStatsFormat) {
-          throw old_stats_format(topic, message.partition(), message.offset());
+          throw OldStatsFormat(old_stats_format(topic, message.partition(), message.offset()));
         }
         if (refused) {
           refused(message, why);

@@ -43,7 +43,7 @@ std::map<std::int32_t, MergeStore::Rebuilt> KafkaMergeStore::load(const std::vec
       std::string why;
       if (!found->second.merge.add(key, value, why, message.offset() >= found->second.next_offset) &&
           why == kOldStatsFormat) {
-        throw old_stats_format(topic_, message.partition(), message.offset());
+        throw OldStatsFormat(old_stats_format(topic_, message.partition(), message.offset()));
       }
       found->second.next_offset = std::max(found->second.next_offset, message.offset() + 1);
     };

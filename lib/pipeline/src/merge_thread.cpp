@@ -69,11 +69,13 @@ void MergeThread::handle(const Record& record) {
   std::string why;
   if (!found->second.add(record.key, record.value, why, true, record.timestamp_ms.value_or(0))) {
     if (why == kOldStatsFormat) {
-      throw old_stats_format(shared_.stats, record.partition, record.offset);
+      throw OldStatsFormat(old_stats_format(shared_.stats, record.partition, record.offset));
     }
-    log::warning("pipeline", "windows stage: message " + std::to_string(record.offset) + " of " + shared_.stats +
-                                 " [" + std::to_string(record.partition) + "] is neither a share nor a progress "
-                                 "message (" + why + "); it is left out of the windows");
+    log::warning("pipeline", "windows stage: message " + std::to_string(record.offset) + " of " + shared_.stats + " [" +
+                                 std::to_string(record.partition) +
+                                 "] is neither a share nor a progress "
+                                 "message (" +
+                                 why + "); it is left out of the windows");
   }
   next_[record.partition] = record.offset + 1;
   changed_ = true;
@@ -134,9 +136,9 @@ void MergeThread::committed(const Written& written, const std::vector<std::int64
   metrics.windows_written_final.Increment(static_cast<double>(written.final));
   metrics.windows_written_open.Increment(static_cast<double>(written.open));
   metrics.windows_bytes.Increment(static_cast<double>(written.bytes));
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
   for (const auto since : final_since_ms) {
     if (since > 0) {
       metrics.window_final_latency.Observe(static_cast<double>(std::max<std::int64_t>(0, now_ms - since)) / 1000);
@@ -231,8 +233,8 @@ void MergeThread::revoked(const std::vector<std::int32_t>& partitions, bool lost
   for (const auto partition : partitions) {
     forget(partition);
   }
-  log::info("pipeline", "windows stage released " + std::to_string(partitions.size()) + " partitions of " +
-                            shared_.stats);
+  log::info("pipeline",
+            "windows stage released " + std::to_string(partitions.size()) + " partitions of " + shared_.stats);
 }
 
 void MergeThread::forget(std::int32_t partition) {

@@ -111,12 +111,12 @@ void run_merge(detail::PipelineShared& shared, const std::stop_token& stop, cons
   const std::stop_callback on_failure(shared.failed.get_token(), [&] { stopped.request_stop(); });
   detail::KafkaCalls calls(shared.retry_policy(stopped.get_token()), health, "the windows stage");
   detail::KafkaSource source(group_consumer_settings(config, name, windows_group(config)), shared.stats);
-  detail::KafkaOutput output([&] { return transactional_producer_settings(config, name); }, source, calls,
-                             shared.stats, shared.dlq, shared.windows, shared.state);
-  detail::KafkaMergeStore store(client_settings(config, name + ".reader"),
-                                kafka::offsets_reader(group_offsets_reader_settings(config, name + ".offsets",
-                                                                                    windows_group(config))),
-                                shared.admin->handle(), shared.stats, shared.stats_partitions, shared.partitions, calls);
+  detail::KafkaOutput output([&] { return transactional_producer_settings(config, name); }, source, calls, shared.stats,
+                             shared.dlq, shared.windows, shared.state);
+  detail::KafkaMergeStore store(
+      client_settings(config, name + ".reader"),
+      kafka::offsets_reader(group_offsets_reader_settings(config, name + ".offsets", windows_group(config))),
+      shared.admin->handle(), shared.stats, shared.stats_partitions, shared.partitions, calls);
   detail::MergeThread thread(shared, stopped.get_token(), inputs_done, health, {source, output, store});
   try {
     thread.run();
@@ -124,7 +124,8 @@ void run_merge(detail::PipelineShared& shared, const std::stop_token& stop, cons
     if (source.fenced() || output.fenced()) {
       throw InstanceClash("the windows stage (" + name + ") was fenced: another process joined group " +
                           windows_group(config) + " as instance '" + pipeline_instance(config) +
-                          "' and took over its ids (" + e.what() + "); give each instance of a group its own "
+                          "' and took over its ids (" + e.what() +
+                          "); give each instance of a group its own "
                           "pipeline.instance");
     }
     throw;

@@ -20,8 +20,8 @@ bool PipelineThread::commit(OpenWindows open) {
   std::map<std::int32_t, std::int64_t> offsets;
   try {
     for (const auto& [partition, state] : owned_) {
-      if (const auto now = progress(partition, state); !progress_written_.contains(partition) ||
-                                                       progress_written_.at(partition) != now) {
+      if (const auto now = progress(partition, state);
+          !progress_written_.contains(partition) || progress_written_.at(partition) != now) {
         emit_progress(now);
       }
     }

@@ -442,13 +442,13 @@ std::optional<std::vector<StatsEntry>> parse_share_value(std::string_view value,
   return entries;
 }
 
-OldStatsFormat old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset) {
-  return OldStatsFormat("the stats topic '" + topic + "' holds messages of an older sfcrimed (partition " +
-                        std::to_string(partition) + " offset " + std::to_string(offset) +
-                        ": one count per message, with \"metric\"); this one writes one message per window and "
-                        "partition and does not read them: give it new topics (another kafka.topic, or "
-                        "pipeline.stats_topic, pipeline.state_topic and pipeline.windows_topic, with another "
-                        "pipeline.group), or delete the old stats and state topics and count again");
+std::string old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset) {
+  return "the stats topic '" + topic + "' holds messages of an older sfcrimed (partition " + std::to_string(partition) +
+         " offset " + std::to_string(offset) +
+         ": one count per message, with \"metric\"); this one writes one message per window and "
+         "partition and does not read them: give it new topics (another kafka.topic, or "
+         "pipeline.stats_topic, pipeline.state_topic and pipeline.windows_topic, with another "
+         "pipeline.group), or delete the old stats and state topics and count again";
 }
 
 bool StatsTotals::add(std::string_view key, std::string_view value, std::string& why) {

@@ -16,8 +16,9 @@ std::vector<const StatsEntry*> largest(std::span<const StatsEntry> counts, Stats
     }
   }
   all = named.size();
-  std::sort(named.begin(), named.end(),
-            [](const auto* a, const auto* b) { return a->count != b->count ? a->count > b->count : a->name < b->name; });
+  std::sort(named.begin(), named.end(), [](const auto* a, const auto* b) {
+    return a->count != b->count ? a->count > b->count : a->name < b->name;
+  });
   named.resize(std::min(named.size(), top));
   return named;
 }

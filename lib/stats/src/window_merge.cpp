@@ -102,7 +102,7 @@ void WindowMerge::close_windows(bool announce, std::int64_t written_ms) {
   }
 }
 
-std::vector<StatsEntry> WindowMerge::merged(WallSeconds start, const Window& window) const {
+std::vector<StatsEntry> WindowMerge::merged(WallSeconds start, const Window& window) {
   std::map<std::pair<StatsMetric, std::string_view>, StatsEntry> sums;
   for (const auto& [partition, share] : window.shares) {
     for (const auto& entry : share) {

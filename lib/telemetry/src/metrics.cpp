@@ -8,21 +8,28 @@
 namespace sfcrimed {
 namespace {
 
+// A family of each kind, registered in `registry`.
+prometheus::Family<prometheus::Counter>& counters(prometheus::Registry& registry, const std::string& name,
+                                                  const std::string& help) {
+  return prometheus::BuildCounter().Name(name).Help(help).Register(registry);
+}
+prometheus::Family<prometheus::Gauge>& gauges(prometheus::Registry& registry, const std::string& name,
+                                              const std::string& help) {
+  return prometheus::BuildGauge().Name(name).Help(help).Register(registry);
+}
+prometheus::Family<prometheus::Histogram>& histograms(prometheus::Registry& registry, const std::string& name,
+                                                      const std::string& help) {
+  return prometheus::BuildHistogram().Name(name).Help(help).Register(registry);
+}
+
 IngestMetrics make_ingest_metrics(prometheus::Registry& registry) {
-  auto& records = prometheus::BuildCounter()
-                      .Name("sfcrimed_ingest_records_total")
-                      .Help(
-                          "Calls the ingest thread handled, by outcome: sent (to the producer), acked and failed "
-                          "(delivery reports), skipped (bad records left out)")
-                      .Register(registry);
-  auto& rate = prometheus::BuildGauge()
-                   .Name("sfcrimed_ingest_rate_limit_records_per_second")
-                   .Help("ingest.rate: the replay's target rate; 0 = as fast as the broker takes it")
-                   .Register(registry);
-  auto& speedup = prometheus::BuildGauge()
-                      .Name("sfcrimed_ingest_speedup")
-                      .Help("ingest.speedup: event-time gaps replayed this many times faster; 0 = off")
-                      .Register(registry);
+  auto& records = counters(registry, "sfcrimed_ingest_records_total",
+                           "Calls the ingest thread handled, by outcome: sent (to the producer), acked and failed "
+                           "(delivery reports), skipped (bad records left out)");
+  auto& rate = gauges(registry, "sfcrimed_ingest_rate_limit_records_per_second",
+                      "ingest.rate: the replay's target rate; 0 = as fast as the broker takes it");
+  auto& speedup = gauges(registry, "sfcrimed_ingest_speedup",
+                         "ingest.speedup: event-time gaps replayed this many times faster; 0 = off");
   return {records.Add({{"outcome", "sent"}}),
           records.Add({{"outcome", "acked"}}),
           records.Add({{"outcome", "failed"}}),
@@ -33,55 +40,30 @@ IngestMetrics make_ingest_metrics(prometheus::Registry& registry) {
 
 PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
   auto& records =
-      prometheus::BuildCounter()
-          .Name("sfcrimed_pipeline_records_total")
-          .Help(
-              "Calls-topic records the pipeline handled, by outcome: consumed (read), parsed (well-formed), "
-              "malformed (to the dead-letter topic), duplicate, late (behind the watermark), aggregated "
-              "(counted in a window)")
-          .Register(registry);
-  auto& windows = prometheus::BuildCounter()
-                      .Name("sfcrimed_pipeline_windows_closed_total")
-                      .Help("Windows closed by the watermark, per partition share, their final counts emitted")
-                      .Register(registry);
-  auto& stats = prometheus::BuildCounter()
-                    .Name("sfcrimed_pipeline_stats_messages_total")
-                    .Help("Messages written to the stats topic (final and open-window counts)")
-                    .Register(registry);
-  auto& bytes = prometheus::BuildCounter()
-                    .Name("sfcrimed_pipeline_output_bytes_total")
-                    .Help("Bytes the pipeline wrote (keys and values), by topic: stats (shares), state (snapshots), "
-                          "windows (merged windows)")
-                    .Register(registry);
-  auto& transactions = prometheus::BuildCounter()
-                           .Name("sfcrimed_pipeline_transactions_total")
-                           .Help("Kafka transactions of the pipeline (results, dead letters and offsets), by outcome")
-                           .Register(registry);
-  auto& latency = prometheus::BuildHistogram()
-                      .Name("sfcrimed_pipeline_latency_seconds")
-                      .Help("From a call's Kafka timestamp to its application to the window state")
-                      .Register(registry);
-  auto& emit = prometheus::BuildHistogram()
-                   .Name("sfcrimed_pipeline_window_emit_seconds")
-                   .Help("From a window's close (the watermark passing its end) to its final counts committed")
-                   .Register(registry);
-  auto& merged = prometheus::BuildCounter()
-                     .Name("sfcrimed_pipeline_windows_written_total")
-                     .Help("Merged windows the windows stage wrote to the windows topic, final or not")
-                     .Register(registry);
-  auto& final_latency = prometheus::BuildHistogram()
-                            .Name("sfcrimed_pipeline_window_final_seconds")
-                            .Help("From the stats message that made a window final (its Kafka timestamp: a "
-                                  "partition closing it) to the merged window committed final")
-                            .Register(registry);
-  auto& batch = prometheus::BuildHistogram()
-                    .Name("sfcrimed_pipeline_transaction_records")
-                    .Help("Calls-topic records per pipeline transaction")
-                    .Register(registry);
-  auto& threads = prometheus::BuildGauge()
-                      .Name("sfcrimed_pipeline_threads")
-                      .Help("pipeline.threads: consumer threads of the pipeline")
-                      .Register(registry);
+      counters(registry, "sfcrimed_pipeline_records_total",
+               "Calls-topic records the pipeline handled, by outcome: consumed (read), parsed (well-formed), malformed "
+               "(to the dead-letter topic), duplicate, late (behind the watermark), aggregated (counted in a window)");
+  auto& windows = counters(registry, "sfcrimed_pipeline_windows_closed_total",
+                           "Windows closed by the watermark, per partition share, their final counts emitted");
+  auto& stats = counters(registry, "sfcrimed_pipeline_stats_messages_total",
+                         "Messages written to the stats topic (final and open-window counts)");
+  auto& bytes = counters(registry, "sfcrimed_pipeline_output_bytes_total",
+                         "Bytes the pipeline wrote (keys and values), by topic: stats (shares), state (snapshots), "
+                         "windows (merged windows)");
+  auto& transactions = counters(registry, "sfcrimed_pipeline_transactions_total",
+                                "Kafka transactions of the pipeline (results, dead letters and offsets), by outcome");
+  auto& latency = histograms(registry, "sfcrimed_pipeline_latency_seconds",
+                             "From a call's Kafka timestamp to its application to the window state");
+  auto& emit = histograms(registry, "sfcrimed_pipeline_window_emit_seconds",
+                          "From a window's close (the watermark passing its end) to its final counts committed");
+  auto& merged = counters(registry, "sfcrimed_pipeline_windows_written_total",
+                          "Merged windows the windows stage wrote to the windows topic, final or not");
+  auto& final_latency = histograms(registry, "sfcrimed_pipeline_window_final_seconds",
+                                   "From the stats message that made a window final (its Kafka timestamp: a partition "
+                                   "closing it) to the merged window committed final");
+  auto& batch =
+      histograms(registry, "sfcrimed_pipeline_transaction_records", "Calls-topic records per pipeline transaction");
+  auto& threads = gauges(registry, "sfcrimed_pipeline_threads", "pipeline.threads: consumer threads of the pipeline");
   return {records.Add({{"outcome", "consumed"}}),
           records.Add({{"outcome", "parsed"}}),
           records.Add({{"outcome", "malformed"}}),
@@ -101,29 +83,18 @@ PipelineMetrics make_pipeline_metrics(prometheus::Registry& registry) {
           emit.Add({}, latency_buckets()),
           final_latency.Add({}, latency_buckets()),
           batch.Add({}, prometheus::Histogram::BucketBoundaries{1, 10, 100, 1000, 10000, 100000}),
-          prometheus::BuildGauge()
-              .Name("sfcrimed_pipeline_consumer_lag_records")
-              .Help("Records between the end of each calls-topic partition and the pipeline's committed position "
-                    "in it: its owner's, or for a partition no thread here owns, the group's last commit")
-              .Register(registry),
-          prometheus::BuildGauge()
-              .Name("sfcrimed_pipeline_partitions_unowned")
-              .Help("Calls-topic partitions that no pipeline thread of this process owns (nobody reads them here)")
-              .Register(registry)
+          gauges(registry, "sfcrimed_pipeline_consumer_lag_records",
+                 "Records between the end of each calls-topic partition and the pipeline's committed position in it: "
+                 "its owner's, or for a partition no thread here owns, the group's last commit"),
+          gauges(registry, "sfcrimed_pipeline_partitions_unowned",
+                 "Calls-topic partitions that no pipeline thread of this process owns (nobody reads them here)")
               .Add({}),
-          prometheus::BuildGauge()
-              .Name("sfcrimed_pipeline_last_commit_timestamp_seconds")
-              .Help("When each pipeline thread last committed a transaction (Unix time): time() minus it is how "
-                    "long its results have waited")
-              .Register(registry),
-          prometheus::BuildGauge()
-              .Name("sfcrimed_pipeline_open_windows")
-              .Help("Windows not closed yet, per calls-topic partition owned")
-              .Register(registry),
-          prometheus::BuildGauge()
-              .Name("sfcrimed_pipeline_state_entries")
-              .Help("Counts and remembered crime_ids held in the window state, per calls-topic partition owned")
-              .Register(registry),
+          gauges(registry, "sfcrimed_pipeline_last_commit_timestamp_seconds",
+                 "When each pipeline thread last committed a transaction (Unix time): time() minus it is how long its "
+                 "results have waited"),
+          gauges(registry, "sfcrimed_pipeline_open_windows", "Windows not closed yet, per calls-topic partition owned"),
+          gauges(registry, "sfcrimed_pipeline_state_entries",
+                 "Counts and remembered crime_ids held in the window state, per calls-topic partition owned"),
           threads.Add({})};
 }
 

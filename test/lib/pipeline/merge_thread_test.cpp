@@ -28,7 +28,8 @@ class FakeMergeStore final : public sfcrimed::detail::MergeStore {
     ++loads;
     std::map<std::int32_t, Rebuilt> rebuilt;
     for (const auto partition : partitions) {
-      const auto committed = output_.committed_offsets.contains(partition) ? output_.committed_offsets.at(partition) : 0;
+      const auto committed =
+          output_.committed_offsets.contains(partition) ? output_.committed_offsets.at(partition) : 0;
       Rebuilt state{sfcrimed::WindowMerge(calls_partitions_), committed};
       const auto& values = stats_.topic[partition];
       for (std::size_t offset = 0; offset < values.size(); ++offset) {
@@ -129,8 +130,7 @@ TEST_CASE("the windows stage merges both partitions' shares into one final messa
   CHECK(fixture.windows.committed_offsets.size() == 2);  // its offsets in the stats topic, with them
 }
 
-TEST_CASE("a refused commit of the windows stage is rebuilt from its last commit and written again",
-          "[merge_thread]") {
+TEST_CASE("a refused commit of the windows stage is rebuilt from its last commit and written again", "[merge_thread]") {
   MergeFixture fixture;
   fixture.first.calls(0, 3);
   fixture.first.calls(1, 2, 3);

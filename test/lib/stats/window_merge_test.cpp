@@ -42,8 +42,8 @@ void share(WindowMerge& merge, std::int32_t partition, std::uint64_t theft, sfcr
 void progress(WindowMerge& merge, std::int32_t partition, sfcrimed::WallSeconds closed_through, bool idle = false,
               bool announce = true) {
   std::string why;
-  REQUIRE(merge.add(sfcrimed::progress_key(partition),
-                    sfcrimed::progress_value({partition, closed_through, idle}), why, announce));
+  REQUIRE(merge.add(sfcrimed::progress_key(partition), sfcrimed::progress_value({partition, closed_through, idle}), why,
+                    announce));
 }
 
 }  // namespace

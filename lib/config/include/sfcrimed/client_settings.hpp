@@ -26,7 +26,8 @@ kafka::Settings group_consumer_settings(const Config& config, const std::string&
 // The same, for a member of `group` (the windows stage's) instead of pipeline.group.
 kafka::Settings group_consumer_settings(const Config& config, const std::string& member, const std::string& group);
 // A consumer of `group` that never joins it: it reads what the group committed.
-kafka::Settings group_offsets_reader_settings(const Config& config, const std::string& client_id, const std::string& group);
+kafka::Settings group_offsets_reader_settings(const Config& config, const std::string& client_id,
+                                              const std::string& group);
 
 // `sfcrimed stats`' reader of the stats and dead-letter topics (no group, nothing committed).
 kafka::Settings stats_command_settings(const Config& config);

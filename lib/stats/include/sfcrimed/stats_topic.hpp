@@ -130,8 +130,9 @@ class OldStatsFormat : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
-// The error for a message of the old format at `partition` and `offset` of `topic`.
-OldStatsFormat old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset);
+// What OldStatsFormat says of a message of the old format at `partition` and `offset` of
+// `topic`: what it is and what to do.
+std::string old_stats_format(const std::string& topic, std::int32_t partition, std::int64_t offset);
 
 // The dead-letter topic's header with why a call is there, and its value for a call that
 // came after its window had closed (any other value says why the call is malformed).

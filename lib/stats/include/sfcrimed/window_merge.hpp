@@ -42,7 +42,7 @@ class WindowMerge {
   struct Merged {
     WallSeconds window_start = 0;
     bool final = false;
-    bool became_final = false;      // final since the last take_changed(), not before
+    bool became_final = false;        // final since the last take_changed(), not before
     std::int64_t final_since_ms = 0;  // became_final: the Kafka timestamp of the message that made it so
     std::vector<StatsEntry> counts;
     std::string key;    // window_key
@@ -66,7 +66,7 @@ class WindowMerge {
   // Every window ending at or before what all partitions have closed becomes final.
   void close_windows(bool announce, std::int64_t written_ms);
   [[nodiscard]] WallSeconds closed_by_all() const;
-  [[nodiscard]] std::vector<StatsEntry> merged(WallSeconds start, const Window& window) const;
+  [[nodiscard]] static std::vector<StatsEntry> merged(WallSeconds start, const Window& window);
 
   std::int32_t calls_partitions_;
   std::map<WallSeconds, Window> windows_;  // by start

@@ -55,8 +55,8 @@ class MergeThread final : private RebalanceListener {
 
   // `inputs_done`: the consumer threads have ended (set by the caller), so that a drain
   // reads the stats topic to its end before the thread ends.
-  MergeThread(PipelineShared& shared, std::stop_token stop, const std::atomic<bool>& inputs_done,
-              Health::Part& health, MergeIo io, Now now = Clock::now);
+  MergeThread(PipelineShared& shared, std::stop_token stop, const std::atomic<bool>& inputs_done, Health::Part& health,
+              MergeIo io, Now now = Clock::now);
 
   // Merges until stopped or the inputs are done; after a drain, reads every owned
   // partition to its end first; then commits and leaves the group. Throws on a fatal
@@ -93,11 +93,11 @@ class MergeThread final : private RebalanceListener {
   Health::Part& health_;
   MergeIo io_;
   const Now now_;
-  std::map<std::int32_t, WindowMerge> merges_;     // by owned stats partition
-  std::map<std::int32_t, std::int64_t> next_;      // each owned partition's next offset
-  bool changed_ = false;                           // read something since the last commit
-  bool assigned_once_ = false;                     // the group has given this thread its first assignment
-  std::map<WallSeconds, bool> written_final_;      // this transaction's windows: final or not
+  std::map<std::int32_t, WindowMerge> merges_;  // by owned stats partition
+  std::map<std::int32_t, std::int64_t> next_;   // each owned partition's next offset
+  bool changed_ = false;                        // read something since the last commit
+  bool assigned_once_ = false;                  // the group has given this thread its first assignment
+  std::map<WallSeconds, bool> written_final_;   // this transaction's windows: final or not
   std::size_t windows_written_ = 0;
   Clock::time_point last_commit_;
 };

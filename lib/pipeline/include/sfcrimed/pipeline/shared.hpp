@@ -46,8 +46,8 @@ class PipelineShared {
   const std::string state;
   const std::string windows;
   const prometheus::Histogram::BucketBoundaries latency_bounds;
-  int partitions = 0;        // of the calls topic, known once run() has looked
-  int stats_partitions = 0;  // of the stats topic, likewise
+  int partitions = 0;                      // of the calls topic, known once run() has looked
+  int stats_partitions = 0;                // of the stats topic, likewise
   std::unique_ptr<kafka::Producer> admin;  // creates topics, reads offsets
 
   // Retrying for as long as kafka.unavailable_timeout, stopping early on `stop` or a failure.

@@ -468,6 +468,12 @@ def main():
             "",
         ]
     lines += headline_section(points, rates, totals)
+    # Figures measured after the run (by scripts/bench/pipeline.sh), kept by hand beside
+    # the plots until the next run: the report carries them, marked as not from this run.
+    since = os.path.join(args.plots, "since.md")
+    if os.path.exists(since):
+        with open(since, encoding="utf-8") as f:
+            lines += f.read().rstrip().splitlines() + [""]
     lines += machine_section(run)
     lines += comparison_section(run, points, rates, seconds, group(points, "wall_s"))
     lines += totals_section(totals)

@@ -68,4 +68,18 @@ std::map<std::int32_t, std::int64_t> KafkaMergeStore::ends(const std::vector<std
   return ends;
 }
 
+std::map<std::int32_t, std::int64_t> KafkaMergeStore::committed(const std::vector<std::int32_t>& partitions) {
+  std::map<std::int32_t, std::int64_t> committed;
+  calls_.call("read the windows group's offsets in '" + topic_ + "'", [&] {
+    committed.clear();
+    for (const auto& [partition, offset] :
+         kafka::committed_offsets(*offsets_, topic_, partitions_, kKafkaCallTimeout)) {
+      if (std::find(partitions.begin(), partitions.end(), partition) != partitions.end()) {
+        committed.emplace(partition, offset);
+      }
+    }
+  });
+  return committed;
+}
+
 }  // namespace sfcrimed::detail

@@ -162,39 +162,57 @@ void MergeThread::rewind(const std::string& why) {
   }
 }
 
-// After a drain, the stats topic holds every share the consumer threads committed: each
-// partition this thread owns (once the group has said which, within
-// kafka.unavailable_timeout) is read to its end, so that the windows topic has them all.
+// After a drain, the stats topic holds every share the consumer threads committed, and
+// every partition of it must be merged to its end: those this thread owns (once the group
+// has said which) it reads; the others must have been committed that far by the windows
+// group's other members, or come to this thread when a member that left is dropped from
+// the group (a static member's session ends). Waits at most kafka.unavailable_timeout.
 void MergeThread::read_to_ends() {
   const auto deadline = now_() + shared_.config.kafka.unavailable_timeout;
-  std::vector<std::int32_t> owned;
-  std::map<std::int32_t, std::int64_t> ends;
+  std::vector<std::int32_t> all;
+  for (std::int32_t partition = 0; partition < shared_.stats_partitions; ++partition) {
+    all.push_back(partition);
+  }
+  const auto ends = io_.store.ends(all);
+  auto last_asked = now_() - std::chrono::seconds(1);
   while (!stop_.stop_requested()) {
-    if (!assigned_once_) {
-      if (now_() > deadline) {
-        throw kafka::Unavailable("the windows stage was given no partition of " + shared_.stats + " by group " +
-                                 windows_group(shared_.config) + " within kafka.unavailable_timeout");
+    const bool read_here = assigned_once_ && std::all_of(next_.begin(), next_.end(), [&](const auto& next) {
+                             const auto end = ends.find(next.first);
+                             return end == ends.end() || next.second >= end->second;
+                           });
+    if (read_here && now_() - last_asked >= std::chrono::seconds(1)) {
+      last_asked = now_();
+      if (others_done(ends)) {
+        return;
       }
-      poll_once();
-      continue;
     }
-    std::vector<std::int32_t> now_owned;
-    for (const auto& [partition, next] : next_) {
-      now_owned.push_back(partition);
-    }
-    if (now_owned != owned) {  // a rebalance since: the ends of what is owned now
-      owned = std::move(now_owned);
-      ends = io_.store.ends(owned);
-    }
-    const bool reached = std::all_of(ends.begin(), ends.end(), [&](const auto& end) {
-      const auto found = next_.find(end.first);
-      return found == next_.end() || found->second >= end.second;
-    });
-    if (reached) {
-      return;
+    if (now_() > deadline) {
+      throw kafka::Unavailable("the windows stage could not merge " + shared_.stats +
+                               " to its end within "
+                               "kafka.unavailable_timeout: partitions of it are held by a member of group " +
+                               windows_group(shared_.config) + " that neither commits them nor leaves");
     }
     poll_once();
   }
+}
+
+// Whether every partition this thread does not own has been committed to its end by
+// another member of the windows group.
+bool MergeThread::others_done(const std::map<std::int32_t, std::int64_t>& ends) {
+  std::vector<std::int32_t> others;
+  for (const auto& [partition, end] : ends) {
+    if (!next_.contains(partition)) {
+      others.push_back(partition);
+    }
+  }
+  if (others.empty()) {
+    return true;
+  }
+  const auto committed = io_.store.committed(others);
+  return std::all_of(others.begin(), others.end(), [&](std::int32_t partition) {
+    const auto found = committed.find(partition);
+    return ends.at(partition) == 0 || (found != committed.end() && found->second >= ends.at(partition));
+  });
 }
 
 void MergeThread::finish() {

@@ -42,6 +42,15 @@ class FakeMergeStore final : public sfcrimed::detail::MergeStore {
     }
     return rebuilt;
   }
+  std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) override {
+    std::map<std::int32_t, std::int64_t> out;
+    for (const auto partition : partitions) {
+      if (const auto found = output_.committed_offsets.find(partition); found != output_.committed_offsets.end()) {
+        out.emplace(partition, found->second);
+      }
+    }
+    return out;
+  }
   std::map<std::int32_t, std::int64_t> ends(const std::vector<std::int32_t>& partitions) override {
     std::map<std::int32_t, std::int64_t> ends;
     for (const auto partition : partitions) {
@@ -164,4 +173,25 @@ TEST_CASE("after a drain the windows stage reads the stats topic to its end befo
   const auto latest = fixture.latest();
   REQUIRE(latest.size() == 1);
   CHECK(latest.begin()->second.find(R"("calls":2)") != std::string::npos);
+}
+
+TEST_CASE("a drain's end waits for the stats partitions other members hold, until they come here",
+          "[merge_thread]") {
+  MergeFixture fixture;
+  fixture.first.calls(0, 2);
+  fixture.first.calls(1, 3, 2);
+  fixture.first.source.give({0, 1});
+  fixture.stats.give({0});  // the other stats partition is another member's
+  fixture.merge_polls(5);
+  fixture.first.shared->request_drain();
+  fixture.first.shared->drain.arm({{0, 2}, {1, 3}});
+  fixture.first.thread->run();
+  fixture.copy_stats();
+  fixture.stats.give({1});  // that member left: the group gives its partition here
+  fixture.inputs_done = true;
+  fixture.merge->run();
+  const auto latest = fixture.latest();
+  REQUIRE(latest.size() == 1);
+  CHECK(latest.begin()->second.find(R"("calls":5)") != std::string::npos);
+  CHECK(fixture.windows.committed_offsets.size() == 2);
 }

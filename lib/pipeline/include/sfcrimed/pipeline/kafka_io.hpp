@@ -145,6 +145,7 @@ class KafkaMergeStore final : public MergeStore {
 
   std::map<std::int32_t, Rebuilt> load(const std::vector<std::int32_t>& partitions) override;
   std::map<std::int32_t, std::int64_t> ends(const std::vector<std::int32_t>& partitions) override;
+  std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) override;
 
  private:
   const kafka::Settings reader_;

@@ -39,6 +39,8 @@ class MergeStore {
   virtual std::map<std::int32_t, Rebuilt> load(const std::vector<std::int32_t>& partitions) = 0;
   // Each of `partitions`' end offset now.
   virtual std::map<std::int32_t, std::int64_t> ends(const std::vector<std::int32_t>& partitions) = 0;
+  // What the windows group has committed for each of `partitions` (those it has).
+  virtual std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) = 0;
 };
 
 // The merge thread's I/O: its Source reads the stats topic, its output's stats() writes
@@ -85,6 +87,7 @@ class MergeThread final : private RebalanceListener {
   void committed(const Written& written, const std::vector<std::int64_t>& final_since_ms);
   void rewind(const std::string& why);
   void read_to_ends();
+  [[nodiscard]] bool others_done(const std::map<std::int32_t, std::int64_t>& ends);
   void forget(std::int32_t partition);
 
   PipelineShared& shared_;

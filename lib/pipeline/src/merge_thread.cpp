@@ -170,6 +170,7 @@ void MergeThread::rewind(const std::string& why) {
 void MergeThread::read_to_ends() {
   const auto deadline = now_() + shared_.config.kafka.unavailable_timeout;
   std::vector<std::int32_t> all;
+  all.reserve(static_cast<std::size_t>(std::max(0, shared_.stats_partitions)));
   for (std::int32_t partition = 0; partition < shared_.stats_partitions; ++partition) {
     all.push_back(partition);
   }

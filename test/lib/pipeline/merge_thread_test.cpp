@@ -175,8 +175,7 @@ TEST_CASE("after a drain the windows stage reads the stats topic to its end befo
   CHECK(latest.begin()->second.find(R"("calls":2)") != std::string::npos);
 }
 
-TEST_CASE("a drain's end waits for the stats partitions other members hold, until they come here",
-          "[merge_thread]") {
+TEST_CASE("a drain's end waits for the stats partitions other members hold, until they come here", "[merge_thread]") {
   MergeFixture fixture;
   fixture.first.calls(0, 2);
   fixture.first.calls(1, 3, 2);

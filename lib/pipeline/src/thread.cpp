@@ -155,12 +155,16 @@ void PipelineThread::handle(const Record& record) {
   const WallSeconds closed_before = state.closed_through();
   const Outcome outcome = handler_.handle(record.value, state);
   counts_.count(outcome);
-  if (const auto woke = activity_.find(record.partition); woke != activity_.end() && woke->second.idle) {
-    // Awake again: the windows stage hears it before any share of the new call's window.
-    woke->second.idle = false;
-    emit_progress(progress(record.partition, state));
+  // One lookup per record: this is the hot path.
+  auto [activity, first] = activity_.try_emplace(record.partition, Activity{clock_, false, false});
+  if (!first) {
+    const bool woke = activity->second.idle;
+    activity->second = Activity{clock_, false, false};
+    if (woke) {
+      // Awake again: the windows stage hears it before any share of the new call's window.
+      emit_progress(progress(record.partition, state));
+    }
   }
-  activity_.insert_or_assign(record.partition, Activity{clock_, false, false});
   if (outcome == Outcome::malformed) {
     io_.output.dead_letter(record, handler_.reason());
   } else if (outcome == Outcome::late) {

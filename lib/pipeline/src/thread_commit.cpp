@@ -20,9 +20,8 @@ bool PipelineThread::commit(OpenWindows open) {
   std::map<std::int32_t, std::int64_t> offsets;
   try {
     for (const auto& [partition, state] : owned_) {
-      if (const auto now = progress(partition, state);
-          !progress_written_.contains(partition) || progress_written_.at(partition) != now) {
-        emit_progress(now);
+      if (progress_changed(partition, state)) {
+        emit_progress(progress(partition, state));
       }
     }
     for (auto& [partition, state] : owned_) {
@@ -116,11 +115,14 @@ PartitionClosure PipelineThread::progress(std::int32_t partition, const Partitio
   return {partition, state.closed_through(), found != activity_.end() && found->second.idle};
 }
 
+bool PipelineThread::progress_changed(std::int32_t partition, const PartitionWindows& state) const {
+  const auto written = progress_written_.find(partition);
+  return written == progress_written_.end() || written->second != progress(partition, state);
+}
+
 bool PipelineThread::progress_due() const {
-  return std::any_of(owned_.begin(), owned_.end(), [&](const auto& owned) {
-    const auto written = progress_written_.find(owned.first);
-    return written == progress_written_.end() || written->second != progress(owned.first, owned.second);
-  });
+  return std::any_of(owned_.begin(), owned_.end(),
+                     [&](const auto& owned) { return progress_changed(owned.first, owned.second); });
 }
 
 // A partition's progress goes to every partition of the stats topic: each holds windows

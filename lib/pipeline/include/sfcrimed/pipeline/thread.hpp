@@ -62,6 +62,8 @@ class PipelineThread final : private RebalanceListener {
   void committed(OpenWindows open);
   void emit(std::int32_t partition, PartitionWindows& state, OpenWindows open);
   [[nodiscard]] PartitionClosure progress(std::int32_t partition, const PartitionWindows& state) const;
+  // Whether `partition`'s progress differs from the one last written (or none was).
+  [[nodiscard]] bool progress_changed(std::int32_t partition, const PartitionWindows& state) const;
   [[nodiscard]] bool progress_due() const;
   void emit_progress(const PartitionClosure& progress);
   void rewind(const std::string& why);

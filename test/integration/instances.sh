@@ -57,6 +57,7 @@ first=${pids[twin]}
 FAIL_LOG=$SCRATCH/twin.log
 wait_for "the first twin ready" 60 "$first" ready twin
 mv "$SCRATCH/twin.log" "$SCRATCH/twin.first.log"
+FAIL_LOG="$SCRATCH/twin.first.log $SCRATCH/twin.log"
 start twin "$topic" --ingest.enabled false
 status=0
 timeout 60 tail --pid "$first" -f /dev/null || fail "the first twin still runs 60 s after the second started"

@@ -10,11 +10,15 @@ source "$ROOT/scripts/lib/common.sh"
 BUILD_DIR=${SFCRIMED_BUILD_DIR:?run this test through ctest, which sets SFCRIMED_BUILD_DIR}
 TEST_NAME=$(basename "$0" .sh)
 
-# A test may set FAIL_LOG to its daemon's log: a failure then shows how that log ends.
+# A test may set FAIL_LOG to its daemons' logs (paths separated by spaces): a failure then
+# shows how each of them ends.
 FAIL_LOG=
 fail() {
   echo "FAIL ($TEST_NAME): $*" >&2
-  [[ -z $FAIL_LOG || ! -f $FAIL_LOG ]] || { echo "the end of $FAIL_LOG:" && tail -n 25 "$FAIL_LOG"; } >&2
+  local log
+  for log in $FAIL_LOG; do
+    [[ ! -f $log ]] || { echo "the end of $log:" && tail -n 25 "$log"; } >&2
+  done
   exit 1
 }
 pass() { echo "ok: $*"; }

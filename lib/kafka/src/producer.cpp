@@ -91,7 +91,7 @@ void check_transaction(RdKafka::Error* error, const char* what) {
   if (owned->is_retriable() && !owned->txn_requires_abort() && !owned->is_fatal()) {
     throw TransientError(message);
   }
-  throw TransactionError(message, owned->txn_requires_abort());
+  throw TransactionError(message, owned->txn_requires_abort(), owned->code());
 }
 
 int milliseconds(std::chrono::milliseconds timeout) { return static_cast<int>(timeout.count()); }

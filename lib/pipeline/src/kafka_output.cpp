@@ -82,6 +82,15 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
   } catch (const kafka::CallOverrun& e) {
     replace_producer(e.what());
     throw kafka::TransactionError(e.what(), true);
+  } catch (const kafka::TransactionError& e) {
+    // The group refused the offsets: another consumer took this one's static member id (a
+    // second process with the same pipeline.instance). The transaction is abortable, but
+    // every one after it would be refused the same way, for ever: this output is done.
+    if (e.code() != RdKafka::ERR_FENCED_INSTANCE_ID) {
+      throw;
+    }
+    member_fenced_ = true;
+    throw kafka::TransactionError(e.what(), false, e.code());
   }
   producer_->begin_transaction();
 }
@@ -102,7 +111,7 @@ void KafkaOutput::abort() {
 
 bool KafkaOutput::fenced() const {
   std::string reason;
-  return producer_->handle().fatal_error(reason) == RdKafka::ERR__FENCED;
+  return member_fenced_ || producer_->handle().fatal_error(reason) == RdKafka::ERR__FENCED;
 }
 
 // Idle, the producer is polled nowhere else (empty transactions are not committed), and

@@ -29,14 +29,18 @@ struct DeliveryCounts {
 // again from the last committed state; otherwise the producer cannot go on (fenced by a
 // newer instance with the same transactional.id, or a fatal error). A call that may
 // simply be made again (timed out, the coordinator moving) throws kafka::TransientError
-// instead (kafka_retry.hpp).
+// instead (kafka_retry.hpp). `code` is librdkafka's for the failure (ERR_NO_ERROR when
+// the failure is not a call's).
 class TransactionError : public std::runtime_error {
  public:
-  TransactionError(const std::string& what, bool abortable) : std::runtime_error(what), abortable_(abortable) {}
+  TransactionError(const std::string& what, bool abortable, RdKafka::ErrorCode code = RdKafka::ERR_NO_ERROR)
+      : std::runtime_error(what), abortable_(abortable), code_(code) {}
   [[nodiscard]] bool abortable() const noexcept { return abortable_; }
+  [[nodiscard]] RdKafka::ErrorCode code() const noexcept { return code_; }
 
  private:
   bool abortable_;
+  RdKafka::ErrorCode code_;
 };
 
 using Headers = std::vector<std::pair<std::string, std::string>>;

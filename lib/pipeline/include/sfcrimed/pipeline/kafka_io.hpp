@@ -100,7 +100,9 @@ class KafkaOutput final : public TransactionalOutput {
   void commit(const std::map<std::int32_t, std::int64_t>& offsets) override;
   void abort() override;
   void idle() override;
-  // Another producer with this one's transactional id fenced it (librdkafka's _FENCED).
+  // Another producer with this one's transactional id fenced it (librdkafka's _FENCED), or
+  // the group refused a commit's offsets because another consumer has this one's static
+  // member id (FENCED_INSTANCE_ID): either way another process runs as this instance.
   [[nodiscard]] bool fenced() const;
 
  private:
@@ -119,7 +121,8 @@ class KafkaOutput final : public TransactionalOutput {
   const std::string state_;
   // Shared with a call that overran its deadline, which may still be using it.
   std::shared_ptr<kafka::Producer> producer_;
-  bool replaced_ = false;  // a new producer since the transaction opened: nothing to abort
+  bool replaced_ = false;       // a new producer since the transaction opened: nothing to abort
+  bool member_fenced_ = false;  // the group refused the offsets with FENCED_INSTANCE_ID
 };
 
 class KafkaStateStore final : public StateStore {

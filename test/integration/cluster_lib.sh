@@ -114,3 +114,10 @@ check_exact() {
   expect_exact_stats "$BOOTSTRAP" "$topic" "$CALLS"
   pass "$topic: $RECORDS calls each acknowledged once; the stats equal an independent count (0 lost, 0 twice)"
 }
+
+# Every test starts from a whole cluster: one that failed midway may have left a broker
+# killed or frozen, and the tests after it must not fail for that.
+for node in 1 2 3; do
+  kill -CONT "$(broker_pid "$node")" 2>/dev/null || true
+done
+heal

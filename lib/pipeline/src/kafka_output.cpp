@@ -2,7 +2,8 @@
 // snapshots and the group's offsets commit together, so that a crash at any moment loses
 // and doubles nothing. A call a failover times out is made again; one that hangs past its
 // deadline has its producer replaced by a new one with the same transactional id, which
-// fences the stuck one.
+// fences the stuck one; so has one that failed for good (librdkafka's fatal errors other
+// than fencing), once per commit.
 #include <utility>
 
 #include "sfcrimed/log.hpp"
@@ -86,17 +87,28 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
     // The group refused the offsets: another consumer took this one's static member id (a
     // second process with the same pipeline.instance). The transaction is abortable, but
     // every one after it would be refused the same way, for ever: this output is done.
-    if (e.code() != RdKafka::ERR_FENCED_INSTANCE_ID) {
-      throw;
+    if (e.code() == RdKafka::ERR_FENCED_INSTANCE_ID) {
+      member_fenced_ = true;
+      throw kafka::TransactionError(e.what(), false, e.code());
     }
-    member_fenced_ = true;
-    throw kafka::TransactionError(e.what(), false, e.code());
+    if (!e.abortable() && replace_failed_producer(e.what())) {
+      throw kafka::TransactionError(e.what(), true, e.code());
+    }
+    throw;
   }
+  recovered_ = false;
   producer_->begin_transaction();
 }
 
-// A new producer has fenced the old one's transaction already: nothing to abort.
+// A new producer has fenced the old one's transaction already: nothing to abort. A
+// producer that failed for good (a produce() refused with librdkafka's fatal error) is
+// replaced rather than asked to abort.
 void KafkaOutput::abort() {
+  std::string reason;
+  if (!replaced_ && producer_->handle().fatal_error(reason) != RdKafka::ERR_NO_ERROR &&
+      !replace_failed_producer(reason)) {
+    throw kafka::TransactionError("the producer failed for good: " + reason, false);
+  }
   if (!std::exchange(replaced_, false)) {
     try {
       transaction_call("abort the transaction",
@@ -134,11 +146,28 @@ void KafkaOutput::init_transactions() {
                    [](kafka::Producer& producer) { producer.init_transactions(kTransactionCallTimeout); });
 }
 
+// A producer that failed for good, other than by fencing (librdkafka's fatal errors: an
+// out-of-order sequence after a broker's loss, say), is replaced as a stuck one is: its
+// transaction is aborted by the new producer's initialisation, and the thread resumes
+// from its last commit. Once per commit at most: false when the producer that failed was
+// itself a replacement made since the last commit (the failure is not a passing one), or
+// when it was fenced (another process runs as this instance).
+bool KafkaOutput::replace_failed_producer(const std::string& why) {
+  std::string reason;
+  const RdKafka::ErrorCode fatal = producer_->handle().fatal_error(reason);
+  if (fatal == RdKafka::ERR_NO_ERROR || fatal == RdKafka::ERR__FENCED || recovered_) {
+    return false;
+  }
+  replace_producer(why);
+  recovered_ = true;
+  return true;
+}
+
 // A producer stuck in a call is left to it; a new one with the same transactional.id
 // fences it (its open transaction is aborted by the coordinator) and goes on.
 void KafkaOutput::replace_producer(const std::string& why) {
   log::warning("pipeline", calls_.who() + ": " + why +
-                               "; a new producer with the same transactional id takes over (it fences the stuck one, "
+                               "; a new producer with the same transactional id takes over (it fences the old one, "
                                "whose transaction is aborted) and the thread resumes from its last commit");
   producer_ = std::make_shared<kafka::Producer>(settings_());
   init_transactions();

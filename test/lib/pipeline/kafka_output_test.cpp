@@ -14,8 +14,8 @@ using sfcrimed::detail::KafkaSource;
 
 namespace {
 
-// Kafka's API key of TxnOffsetCommit (librdkafka's kTxnOffsetCommit is not in its
-// public headers).
+// Kafka's API keys (librdkafka's RD_KAFKAP_* are not in its public headers).
+constexpr std::int16_t kAddPartitionsToTxn = 24;
 constexpr std::int16_t kTxnOffsetCommit = 28;
 
 sfcrimed::kafka::RetryPolicy retry_for_10s() {
@@ -90,4 +90,38 @@ TEST_CASE("a commit refused for another reason is abortable and fences nothing",
     CHECK(e.code() == RdKafka::ERR_GROUP_AUTHORIZATION_FAILED);
   }
   CHECK_FALSE(mock.output.fenced());
+}
+
+TEST_CASE("a producer that failed for good is replaced once per commit, and the next commit goes through",
+          "[pipeline][kafka]") {
+  OutputOnMock mock;
+  // librdkafka makes this refusal of a partition's addition to the transaction fatal.
+  rd_kafka_mock_push_request_errors(mock.cluster.cluster(), kAddPartitionsToTxn, 1,
+                                    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  mock.output.stats(0, "key", "value");
+  try {
+    mock.output.commit({{0, 1}});
+    FAIL("the commit went through");
+  } catch (const sfcrimed::kafka::TransactionError& e) {
+    CHECK(e.abortable());  // the producer was replaced: the thread rewinds and goes on
+  }
+  mock.output.abort();
+  mock.output.stats(0, "key", "value");
+  mock.output.commit({{0, 1}});
+  CHECK_FALSE(mock.output.fenced());
+
+  // Twice without a commit between: the failure is not a passing one.
+  rd_kafka_mock_push_request_errors(mock.cluster.cluster(), kAddPartitionsToTxn, 2,
+                                    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                                    RD_KAFKA_RESP_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  mock.output.stats(0, "key", "value");
+  CHECK_THROWS_AS(mock.output.commit({{0, 2}}), sfcrimed::kafka::TransactionError);
+  mock.output.abort();
+  mock.output.stats(0, "key", "value");
+  try {
+    mock.output.commit({{0, 2}});
+    FAIL("the commit went through");
+  } catch (const sfcrimed::kafka::TransactionError& e) {
+    CHECK_FALSE(e.abortable());
+  }
 }

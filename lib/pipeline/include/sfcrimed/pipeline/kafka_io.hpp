@@ -111,6 +111,7 @@ class KafkaOutput final : public TransactionalOutput {
   void transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call);
   void init_transactions();
   void replace_producer(const std::string& why);
+  bool replace_failed_producer(const std::string& why);
 
   const std::function<kafka::Settings()> settings_;
   KafkaSource& source_;
@@ -123,6 +124,7 @@ class KafkaOutput final : public TransactionalOutput {
   std::shared_ptr<kafka::Producer> producer_;
   bool replaced_ = false;       // a new producer since the transaction opened: nothing to abort
   bool member_fenced_ = false;  // the group refused the offsets with FENCED_INSTANCE_ID
+  bool recovered_ = false;      // a failed producer replaced since the last commit
 };
 
 class KafkaStateStore final : public StateStore {

@@ -11,11 +11,9 @@
 namespace sfcrimed::detail {
 
 KafkaMergeStore::KafkaMergeStore(kafka::Settings reader, std::unique_ptr<RdKafka::KafkaConsumer> offsets,
-                                 RdKafka::Handle& admin, std::string topic, int partitions, int calls_partitions,
-                                 KafkaCalls& calls)
+                                 std::string topic, int partitions, int calls_partitions, KafkaCalls& calls)
     : reader_(std::move(reader)),
       offsets_(std::move(offsets)),
-      admin_(admin),
       topic_(std::move(topic)),
       partitions_(partitions),
       calls_partitions_(calls_partitions),
@@ -53,10 +51,15 @@ std::map<std::int32_t, MergeStore::Rebuilt> KafkaMergeStore::load(const std::vec
   return rebuilt;
 }
 
+// Each attempt with a client of its own, as the monitor's drain targets are read: a
+// long-lived one's ListOffsets kept sending a leader epoch the cluster had moved past
+// (librdkafka 2.14.2), refused with FENCED_LEADER_EPOCH for as long as it ran (CI saw
+// the drain end that way after a broker's SIGSTOP in failover_freeze).
 std::map<std::int32_t, std::int64_t> KafkaMergeStore::ends(const std::vector<std::int32_t>& partitions) {
   std::map<std::int32_t, std::int64_t> ends;
   calls_.call("read the end offsets of '" + topic_ + "'", [&] {
-    const auto offsets = kafka::list_offsets(admin_, topic_, partitions_, kKafkaCallTimeout);
+    kafka::Producer reader(reader_);
+    const auto offsets = kafka::list_offsets(reader.handle(), topic_, partitions_, kKafkaCallTimeout);
     offsets.check("read the end offsets of '" + topic_ + "'");
     ends.clear();
     for (const auto partition : partitions) {

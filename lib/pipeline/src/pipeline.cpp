@@ -116,7 +116,7 @@ void run_merge(detail::PipelineShared& shared, const std::stop_token& stop, cons
   detail::KafkaMergeStore store(
       client_settings(config, name + ".reader"),
       kafka::offsets_reader(group_offsets_reader_settings(config, name + ".offsets", windows_group(config))),
-      shared.admin->handle(), shared.stats, shared.stats_partitions, shared.partitions, calls);
+      shared.stats, shared.stats_partitions, shared.partitions, calls);
   detail::MergeThread thread(shared, stopped.get_token(), inputs_done, health, {source, output, store});
   try {
     thread.run();

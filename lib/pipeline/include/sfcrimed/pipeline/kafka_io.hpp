@@ -143,10 +143,11 @@ class KafkaStateStore final : public StateStore {
 
 class KafkaMergeStore final : public MergeStore {
  public:
-  // Reads the stats topic `topic` (`partitions` of it) with `reader` (a plain reader's
-  // settings); `offsets` reads what the windows group committed; `admin` its end offsets.
-  KafkaMergeStore(kafka::Settings reader, std::unique_ptr<RdKafka::KafkaConsumer> offsets, RdKafka::Handle& admin,
-                  std::string topic, int partitions, int calls_partitions, KafkaCalls& calls);
+  // Reads the stats topic `topic` (`partitions` of it) and its end offsets with clients
+  // of `reader`'s settings (a plain reader's); `offsets` reads what the windows group
+  // committed.
+  KafkaMergeStore(kafka::Settings reader, std::unique_ptr<RdKafka::KafkaConsumer> offsets, std::string topic,
+                  int partitions, int calls_partitions, KafkaCalls& calls);
 
   std::map<std::int32_t, Rebuilt> load(const std::vector<std::int32_t>& partitions) override;
   std::map<std::int32_t, std::int64_t> ends(const std::vector<std::int32_t>& partitions) override;
@@ -155,7 +156,6 @@ class KafkaMergeStore final : public MergeStore {
  private:
   const kafka::Settings reader_;
   std::unique_ptr<RdKafka::KafkaConsumer> offsets_;
-  RdKafka::Handle& admin_;
   const std::string topic_;
   const int partitions_;
   const int calls_partitions_;

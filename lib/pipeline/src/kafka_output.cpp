@@ -91,7 +91,7 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
       member_fenced_ = true;
       throw kafka::TransactionError(e.what(), false, e.code());
     }
-    if (!e.abortable() && replace_failed_producer(e.what())) {
+    if (!e.abortable() && replace_failed_producer()) {
       throw kafka::TransactionError(e.what(), true, e.code());
     }
     throw;
@@ -102,12 +102,11 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
 
 // A new producer has fenced the old one's transaction already: nothing to abort. A
 // producer that failed for good (a produce() refused with librdkafka's fatal error) is
-// replaced rather than asked to abort.
+// replaced rather than asked to abort; one that may not be is asked, and its fatal error
+// ends the thread.
 void KafkaOutput::abort() {
-  std::string reason;
-  if (!replaced_ && producer_->handle().fatal_error(reason) != RdKafka::ERR_NO_ERROR &&
-      !replace_failed_producer(reason)) {
-    throw kafka::TransactionError("the producer failed for good: " + reason, false);
+  if (!replaced_) {
+    (void)replace_failed_producer();
   }
   if (!std::exchange(replaced_, false)) {
     try {
@@ -152,13 +151,13 @@ void KafkaOutput::init_transactions() {
 // from its last commit. Once per commit at most: false when the producer that failed was
 // itself a replacement made since the last commit (the failure is not a passing one), or
 // when it was fenced (another process runs as this instance).
-bool KafkaOutput::replace_failed_producer(const std::string& why) {
+bool KafkaOutput::replace_failed_producer() {
   std::string reason;
   const RdKafka::ErrorCode fatal = producer_->handle().fatal_error(reason);
   if (fatal == RdKafka::ERR_NO_ERROR || fatal == RdKafka::ERR__FENCED || recovered_) {
     return false;
   }
-  replace_producer(why);
+  replace_producer("the producer failed for good: " + reason);
   recovered_ = true;
   return true;
 }

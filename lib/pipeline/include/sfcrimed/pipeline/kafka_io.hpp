@@ -111,7 +111,7 @@ class KafkaOutput final : public TransactionalOutput {
   void transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call);
   void init_transactions();
   void replace_producer(const std::string& why);
-  bool replace_failed_producer(const std::string& why);
+  bool replace_failed_producer();
 
   const std::function<kafka::Settings()> settings_;
   KafkaSource& source_;

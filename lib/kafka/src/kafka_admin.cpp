@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <memory>
+#include <numeric>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -210,9 +211,19 @@ PartitionOffsets list_offsets(RdKafka::Handle& client, const std::string& topic,
 
 std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
                                                        int partitions, std::chrono::milliseconds timeout) {
+  std::vector<std::int32_t> all(static_cast<std::size_t>(std::max(partitions, 0)));
+  std::iota(all.begin(), all.end(), 0);
+  return committed_offsets(consumer, topic, all, timeout);
+}
+
+// With isolation.level=read_committed (the [consumer] section's), librdkafka asks for
+// stable offsets and waits out a pending transactional commit.
+std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
+                                                       const std::vector<std::int32_t>& partitions,
+                                                       std::chrono::milliseconds timeout) {
   std::vector<RdKafka::TopicPartition*> list;
-  list.reserve(static_cast<std::size_t>(partitions));
-  for (std::int32_t partition = 0; partition < partitions; ++partition) {
+  list.reserve(partitions.size());
+  for (const auto partition : partitions) {
     list.push_back(RdKafka::TopicPartition::create(topic, partition));
   }
   const RdKafka::ErrorCode err = consumer.committed(list, milliseconds(timeout));

@@ -1,11 +1,12 @@
 // A pipeline thread's transactional producer: its stats messages, dead letters, state
 // snapshots and the group's offsets commit together, so that a crash at any moment loses
 // and doubles nothing. A call a failover times out is made again; one that hangs past its
-// deadline has its producer replaced by a new one with the same transactional id, which
-// fences the stuck one; so has one that failed for good (librdkafka's fatal errors other
-// than fencing), once per commit.
+// deadline, or a commit still failing after kCommitStuckAfter, has its producer replaced
+// by a new one with the same transactional id, which fences the stuck one; so has one
+// that failed for good (librdkafka's fatal errors other than fencing), once per commit.
 #include <utility>
 
+#include "sfcrimed/duration.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/pipeline/kafka_io.hpp"
 
@@ -15,6 +16,10 @@ namespace {
 // How long past its own timeout a transactional call may take before its producer is
 // given up as stuck.
 constexpr std::chrono::seconds kOverrunGrace{5};
+// How long a commit is made again (after timeouts) before its producer is given up as
+// stuck: failover_coordinators saw a commit after the group coordinator's SIGKILL time out
+// every 10 s for two minutes (librdkafka 2.14.2), where a new producer goes on.
+constexpr std::chrono::seconds kCommitStuckAfter{30};
 
 }  // namespace
 
@@ -78,8 +83,9 @@ void KafkaOutput::commit(const std::map<std::int32_t, std::int64_t>& offsets) {
       producer.send_offsets_to_transaction(*owned_offsets, *group, kTransactionCallTimeout);
     });
     // A commit retried after a timeout finishes the same transaction (librdkafka resumes it).
-    transaction_call("commit the transaction",
-                     [](kafka::Producer& producer) { producer.commit_transaction(kTransactionCallTimeout); });
+    transaction_call(
+        "commit the transaction",
+        [](kafka::Producer& producer) { producer.commit_transaction(kTransactionCallTimeout); }, kCommitStuckAfter);
   } catch (const kafka::CallOverrun& e) {
     replace_producer(e.what());
     throw kafka::TransactionError(e.what(), true);
@@ -129,10 +135,15 @@ bool KafkaOutput::fenced() const {
 // its statistics events, one every statistics.interval.ms, would pile up unserved.
 void KafkaOutput::idle() { producer_->poll(std::chrono::milliseconds(0)); }
 
-void KafkaOutput::transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call) {
+void KafkaOutput::transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call,
+                                   std::chrono::milliseconds stuck_after) {
+  const auto first = std::chrono::steady_clock::now();
   calls_.call(
       what,
       [&] {
+        if (stuck_after.count() > 0 && std::chrono::steady_clock::now() - first >= stuck_after) {
+          throw kafka::CallOverrun(what + ": still failing after " + format_duration(stuck_after));
+        }
         kafka::call_with_deadline([producer = producer_, call] { call(*producer); },
                                   std::chrono::steady_clock::now() + kTransactionCallTimeout + kOverrunGrace, what);
       },

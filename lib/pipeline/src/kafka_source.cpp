@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <utility>
 
+#include "sfcrimed/kafka_admin.hpp"
 #include "sfcrimed/log.hpp"
 #include "sfcrimed/pipeline/kafka_io.hpp"
 
@@ -13,6 +14,7 @@ namespace sfcrimed::detail {
 namespace {
 
 constexpr int kSeekTimeoutMs = 10'000;  // the fetcher's acknowledgement: nothing older is handed over
+constexpr std::chrono::seconds kCommittedTimeout{10};
 static_assert(kFromBeginning == RD_KAFKA_OFFSET_BEGINNING);
 
 }  // namespace
@@ -89,6 +91,10 @@ void KafkaSource::close(RebalanceListener& listener) {
   consumer_->close();  // revokes (and so commits) whatever is left
   listener_ = nullptr;
   rethrow_listener_error();
+}
+
+std::map<std::int32_t, std::int64_t> KafkaSource::committed(const std::vector<std::int32_t>& partitions) {
+  return kafka::committed_offsets(*consumer_, topic_, partitions, kCommittedTimeout);
 }
 
 bool KafkaSource::incremental() const { return consumer_->rebalance_protocol() == "COOPERATIVE"; }

@@ -87,7 +87,7 @@ void PipelineThread::rewind(const std::string& why) {
     partitions.push_back(partition);
     shared_.drain.rewound(partition);
   }
-  for (auto& [partition, state] : io_.store.load(partitions)) {
+  for (auto& [partition, state] : load_committed(partitions)) {
     owned_.insert_or_assign(partition, std::move(state));
   }
   for (const auto& [partition, state] : owned_) {

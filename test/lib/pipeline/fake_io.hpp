@@ -4,6 +4,7 @@
 // that commits into a StatsTotals (or refuses, when told to), and the snapshots it
 // committed as the state store.
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -90,7 +91,18 @@ class FakeSource final : public detail::Source {
     closed = true;
   }
   [[nodiscard]] bool incremental() const override { return cooperative; }
+  std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) override {
+    std::map<std::int32_t, std::int64_t> offsets;
+    for (const auto partition : partitions) {
+      if (group_offsets != nullptr && group_offsets->contains(partition)) {
+        offsets.emplace(partition, group_offsets->at(partition));
+      }
+    }
+    return offsets;
+  }
 
+  // The group's committed offsets, where a test has them (FakeOutput::committed_offsets).
+  const std::map<std::int32_t, std::int64_t>* group_offsets = nullptr;
   std::vector<std::pair<std::int32_t, std::int64_t>> seeks;
   bool closed = false;
 
@@ -105,15 +117,21 @@ class FakeStateStore final : public detail::StateStore {
  public:
   explicit FakeStateStore(WindowSpec spec) : spec_(spec) {}
   std::map<std::int32_t, std::string> snapshots;
+  // The snapshots as they were before the last commit: what the next `lagging_loads`
+  // loads read (a commit whose markers are not in the state topic yet).
+  std::map<std::int32_t, std::string> before_last_commit;
+  int lagging_loads = 0;
   int loads = 0;
 
   std::map<std::int32_t, PartitionWindows> load(const std::vector<std::int32_t>& partitions) override {
     ++loads;
+    const auto& visible = lagging_loads > 0 ? before_last_commit : snapshots;
+    lagging_loads = std::max(lagging_loads - 1, 0);
     std::map<std::int32_t, PartitionWindows> loaded;
     for (const auto partition : partitions) {
-      const auto found = snapshots.find(partition);
-      loaded.emplace(partition, found == snapshots.end() ? PartitionWindows(partition, spec_)
-                                                         : PartitionWindows::restore(found->second, spec_));
+      const auto found = visible.find(partition);
+      loaded.emplace(partition, found == visible.end() ? PartitionWindows(partition, spec_)
+                                                       : PartitionWindows::restore(found->second, spec_));
     }
     return loaded;
   }
@@ -160,6 +178,7 @@ class FakeOutput final : public detail::TransactionalOutput {
       committed_messages.push_back(message);
     }
     committed_dead_letters.insert(committed_dead_letters.end(), open_dead_letters_.begin(), open_dead_letters_.end());
+    store_.before_last_commit = store_.snapshots;
     for (auto& [partition, snapshot] : open_snapshots_) {
       store_.snapshots[partition] = std::move(snapshot);
     }

@@ -33,6 +33,7 @@ struct ThreadFixture {
     shared->stats_partitions = partitions;
     store = std::make_unique<sfcrimed::test::FakeStateStore>(shared->spec);
     output = std::make_unique<sfcrimed::test::FakeOutput>(*store);
+    source.group_offsets = &output->committed_offsets;
     thread = std::make_unique<sfcrimed::detail::PipelineThread>(
         *shared, 0, stop.get_token(), health.add("pipeline thread 0"),
         sfcrimed::detail::ThreadIo{source, *output, *store}, [this] { return now; });

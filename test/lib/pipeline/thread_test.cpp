@@ -93,6 +93,29 @@ TEST_CASE("a revoked partition's work is committed before it goes; a lost one's 
   CHECK(fixture.shared->consumed == 9);
 }
 
+TEST_CASE("a partition given before its last snapshot shows resumes from that commit", "[pipeline_thread]") {
+  ThreadFixture fixture;
+  fixture.calls(0, 3);
+  fixture.source.topic[0].emplace_back("{not json");  // a dead letter: written once, or twice if done again
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.source.take({0}, false);  // committed as it goes
+  fixture.poll(1);
+  REQUIRE(fixture.output->committed_offsets.at(0) == 4);
+  REQUIRE(fixture.output->committed_dead_letters.size() == 1);
+
+  // The state topic lags the commit (its markers are on the way): two reads miss it.
+  fixture.store->lagging_loads = 2;
+  const int loads_before = fixture.store->loads;
+  fixture.source.give({0});
+  fixture.poll();
+  fixture.tick();
+  CHECK(fixture.store->loads - loads_before == 3);
+  CHECK(fixture.output->committed_dead_letters.size() == 1);
+  CHECK(fixture.shared->consumed == 4);
+  CHECK(fixture.shared->malformed == 1);
+}
+
 TEST_CASE("a drained thread ends once every partition is at its target, every window out", "[pipeline_thread]") {
   ThreadFixture fixture;
   fixture.calls(0, 3);

@@ -49,6 +49,10 @@ PartitionOffsets list_offsets(RdKafka::Handle& client, const std::string& topic,
 // NOT_COORDINATOR for it, https://github.com/confluentinc/librdkafka/issues/5040.)
 std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
                                                        int partitions, std::chrono::milliseconds timeout);
+// The same for the partitions `partitions` of `topic`.
+std::map<std::int32_t, std::int64_t> committed_offsets(RdKafka::KafkaConsumer& consumer, const std::string& topic,
+                                                       const std::vector<std::int32_t>& partitions,
+                                                       std::chrono::milliseconds timeout);
 // The consumer for committed_offsets(): `settings` name its group (group.id); it never
 // subscribes, so it never joins. Throws SettingError for a setting librdkafka refuses.
 std::unique_ptr<RdKafka::KafkaConsumer> offsets_reader(const Settings& settings);

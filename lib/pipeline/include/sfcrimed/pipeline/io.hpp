@@ -62,6 +62,11 @@ class Source {
   // Whether rebalances give and take partitions one by one (cooperative, KIP-848) or
   // all at once (eager).
   [[nodiscard]] virtual bool incremental() const = 0;
+  // The offsets the group has committed for `partitions` (one with none is left out),
+  // once stable: a transaction that committed them and is still writing its markers is
+  // waited for (KIP-447's require_stable). Throws kafka::TransientError when the group's
+  // coordinator does not answer.
+  virtual std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) = 0;
 };
 
 // The open transaction a thread writes into: its dead letters, stats messages and state

@@ -66,6 +66,7 @@ class KafkaSource final : public Source, private RdKafka::RebalanceCb {
   void seek(std::int32_t partition, std::int64_t offset) override;
   void close(RebalanceListener& listener) override;
   [[nodiscard]] bool incremental() const override;
+  std::map<std::int32_t, std::int64_t> committed(const std::vector<std::int32_t>& partitions) override;
 
   // The group's generation and member id, for the offsets a transaction commits (KIP-447).
   [[nodiscard]] std::shared_ptr<RdKafka::ConsumerGroupMetadata> group_metadata();
@@ -108,7 +109,10 @@ class KafkaOutput final : public TransactionalOutput {
  private:
   // A call of the producer on a thread of its own: one that outlives its timeout by a
   // grace period throws kafka::CallOverrun, and the producer must be replaced.
-  void transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call);
+  // `call` made through calls_ (again while it fails for a passing reason); once it has
+  // been at it for `stuck_after` (zero: no limit), it counts as stuck (kafka::CallOverrun).
+  void transaction_call(const std::string& what, const std::function<void(kafka::Producer&)>& call,
+                        std::chrono::milliseconds stuck_after = {});
   void init_transactions();
   void replace_producer(const std::string& why);
   bool replace_failed_producer();

@@ -53,6 +53,9 @@ class PipelineThread final : private RebalanceListener {
   std::map<std::int32_t, std::int64_t> assigned(const std::vector<std::int32_t>& partitions) override;
   void revoked(const std::vector<std::int32_t>& partitions, bool lost) override;
 
+  // The committed state of `partitions`, read until it is as recent as the group's
+  // committed offsets say (thread_partitions.cpp tells why).
+  std::map<std::int32_t, PartitionWindows> load_committed(const std::vector<std::int32_t>& partitions);
   void handle(const Record& record);
   void end_of_partition(std::int32_t partition, std::int64_t end);
   void measure_latency(const Record& record);
